@@ -1,0 +1,92 @@
+//! ES384 (ECDSA P-384 with SHA-384) for jwt-compact, over RustCrypto's `p384`.
+//!
+//! JWS carries the signature as raw `R ‖ S` (96 bytes). Anything else, DER included, is refused
+//! before any arithmetic; `r` and `s` must lie in `1..n` (so the all-zero "psychic signature" of
+//! CVE-2022-21449 can never verify).
+
+use alloc::borrow::Cow;
+use core::num::NonZeroUsize;
+use jwt_compact::{Algorithm, AlgorithmSignature};
+use p384::ecdsa::signature::{Signer, Verifier};
+
+pub use p384::ecdsa::{SigningKey, VerifyingKey};
+
+/// The ES384 algorithm (jwt-compact `Algorithm`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Es384;
+
+/// A raw `R ‖ S` ES384 signature whose scalars are known to be in range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Es384Signature(p384::ecdsa::Signature);
+
+/// Length of a JWS ES384 signature.
+pub const SIGNATURE_LEN: usize = 96;
+
+impl AlgorithmSignature for Es384Signature {
+    const LENGTH: Option<NonZeroUsize> = NonZeroUsize::new(SIGNATURE_LEN);
+
+    fn try_from_slice(slice: &[u8]) -> anyhow::Result<Self> {
+        Self::from_raw(slice).ok_or_else(|| anyhow::anyhow!("invalid ES384 signature"))
+    }
+
+    fn as_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(self.0.to_bytes().to_vec())
+    }
+}
+
+impl Es384Signature {
+    /// Parses a raw 96-byte `R ‖ S` signature; `None` for any other length or an out-of-range scalar.
+    pub fn from_raw(slice: &[u8]) -> Option<Self> {
+        if slice.len() != SIGNATURE_LEN {
+            return None;
+        }
+        // `from_slice` rejects r or s equal to zero or not below the group order.
+        p384::ecdsa::Signature::from_slice(slice).ok().map(Self)
+    }
+}
+
+impl Algorithm for Es384 {
+    type SigningKey = SigningKey;
+    type VerifyingKey = VerifyingKey;
+    type Signature = Es384Signature;
+
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("ES384")
+    }
+
+    fn sign(&self, signing_key: &SigningKey, message: &[u8]) -> Es384Signature {
+        // RFC 6979 deterministic nonces: the same key and message always give the same token,
+        // which keeps the conformance corpus reproducible.
+        Es384Signature(signing_key.sign(message))
+    }
+
+    fn verify_signature(&self, sig: &Es384Signature, key: &VerifyingKey, message: &[u8]) -> bool {
+        key.verify(message, &sig.0).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_wrong_lengths_and_zero_scalars() {
+        assert!(Es384Signature::from_raw(&[0u8; 96]).is_none());
+        assert!(Es384Signature::from_raw(&[1u8; 95]).is_none());
+        assert!(Es384Signature::from_raw(&[1u8; 97]).is_none());
+        assert!(Es384Signature::from_raw(&[0xffu8; 96]).is_none(), "r = s >= n");
+        assert!(Es384Signature::from_raw(&[1u8; 96]).is_some());
+    }
+
+    #[test]
+    fn sign_verify_round_trip_and_tamper() {
+        let sk = SigningKey::from_slice(&[7u8; 48]).unwrap();
+        let vk = VerifyingKey::from(&sk);
+        let sig = Es384.sign(&sk, b"hello");
+        assert!(Es384.verify_signature(&sig, &vk, b"hello"));
+        assert!(!Es384.verify_signature(&sig, &vk, b"hellp"));
+        let bytes = sig.as_bytes().into_owned();
+        assert_eq!(bytes.len(), 96);
+        assert_eq!(Es384Signature::from_raw(&bytes), Some(sig));
+    }
+}

@@ -1,0 +1,109 @@
+//! Strict JSON for untrusted input: like `serde_json::Value`, but an object with a duplicate member
+//! name at any depth is an error (parsers disagree on whether the first or last member wins, which
+//! makes duplicates a classic confusion attack on tokens).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// A JSON value parsed with duplicate member names rejected.
+pub(crate) struct StrictValue(pub Value);
+
+/// Parses `bytes` as one JSON value, rejecting duplicate member names anywhere.
+pub(crate) fn parse_strict(bytes: &[u8]) -> Option<Value> {
+    serde_json::from_slice::<StrictValue>(bytes).ok().map(|v| v.0)
+}
+
+/// Parses `bytes` as a JSON object, rejecting duplicate member names anywhere.
+pub(crate) fn parse_strict_object(bytes: &[u8]) -> Option<Map<String, Value>> {
+    match parse_strict(bytes)? {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.into()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            let StrictValue(value) = access.next_value()?;
+            if map.insert(key, value).is_some() {
+                return Err(de::Error::custom("duplicate member name"));
+            }
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_duplicates_at_any_depth() {
+        assert!(parse_strict(br#"{"a":1,"a":2}"#).is_none());
+        assert!(parse_strict(br#"{"x":{"b":1,"b":1}}"#).is_none());
+        assert!(parse_strict(br#"[{"c":[{"d":1,"d":2}]}]"#).is_none());
+        assert!(parse_strict(br#"{"a":1,"b":{"a":2}}"#).is_some());
+    }
+
+    #[test]
+    fn rejects_trailing_garbage_and_non_objects() {
+        assert!(parse_strict(br#"{"a":1} x"#).is_none());
+        assert!(parse_strict_object(b"[1]").is_none());
+        assert!(parse_strict_object(b"").is_none());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(100_000);
+        assert!(parse_strict(deep.as_bytes()).is_none());
+    }
+}

@@ -1,0 +1,263 @@
+//! JWS compact tokens: strict parsing into an untrusted token, then signature verification with a
+//! configured key through jwt-compact's algorithms. The key decides the algorithm.
+
+use crate::config::{field, Alg, ConfigError, KeyConfig};
+use crate::es384::{Es384, Es384Signature, VerifyingKey};
+use crate::json::parse_strict_object;
+use crate::Reason;
+use alloc::string::String;
+use alloc::vec::Vec;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use core::fmt;
+use jwt_compact::alg::{Hs256, Hs256Key, Hs384, Hs384Key, Hs512, Hs512Key};
+use jwt_compact::{Algorithm, AlgorithmSignature};
+use serde_json::{Map, Value};
+
+/// Header members that would let a token choose its own key or certificate: never honoured.
+const FORBIDDEN_HEADER_MEMBERS: &[&str] = &["jwk", "jku", "x5u", "x5c", "crit"];
+
+/// Key material, prepared once at load.
+#[derive(Clone)]
+pub(crate) enum KeyMaterial {
+    Hs256(Hs256Key),
+    Hs384(Hs384Key),
+    Hs512(Hs512Key),
+    Es384(VerifyingKey),
+}
+
+/// A configured key, ready to verify.
+#[derive(Clone)]
+pub(crate) struct PreparedKey {
+    pub kid: String,
+    pub alg: Alg,
+    pub material: KeyMaterial,
+}
+
+impl fmt::Debug for PreparedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decodes base64url without padding, strictly (no padding, no whitespace, canonical trailing bits).
+pub(crate) fn b64u_decode(s: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(s).ok()
+}
+
+/// Encodes base64url without padding.
+pub(crate) fn b64u_encode(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl PreparedKey {
+    pub(crate) fn prepare(i: usize, k: &KeyConfig) -> Result<PreparedKey, ConfigError> {
+        let at = |name: &str| field(format_args!("keys[{i}].{name}"));
+        if k.kid.is_empty() || k.kid.len() > 128 {
+            return Err(ConfigError::new(at("kid"), "must be 1 to 128 characters"));
+        }
+        let material = match k.alg {
+            Alg::HS256 | Alg::HS384 | Alg::HS512 => {
+                if k.public_key.is_some() || k.jwk.is_some() {
+                    return Err(ConfigError::new(
+                        at("alg"),
+                        "an HS key takes `secret` only; `public_key`/`jwk` are for ES384",
+                    ));
+                }
+                let secret = k
+                    .secret
+                    .as_ref()
+                    .ok_or_else(|| ConfigError::new(at("secret"), "required for HS keys"))?;
+                let bytes = b64u_decode(secret.expose()).ok_or_else(|| {
+                    ConfigError::new(at("secret"), "must be base64url without padding")
+                })?;
+                if bytes.len() < k.alg.min_secret_len() {
+                    return Err(ConfigError::new(
+                        at("secret"),
+                        alloc::format!(
+                            "{} needs at least {} bytes, got {}",
+                            k.alg.name(),
+                            k.alg.min_secret_len(),
+                            bytes.len()
+                        ),
+                    ));
+                }
+                match k.alg {
+                    Alg::HS256 => KeyMaterial::Hs256(Hs256Key::new(&bytes)),
+                    Alg::HS384 => KeyMaterial::Hs384(Hs384Key::new(&bytes)),
+                    _ => KeyMaterial::Hs512(Hs512Key::new(&bytes)),
+                }
+            }
+            Alg::ES384 => {
+                if k.secret.is_some() {
+                    return Err(ConfigError::new(
+                        at("secret"),
+                        "an ES384 key takes `public_key` or `jwk`, not `secret`",
+                    ));
+                }
+                KeyMaterial::Es384(match (&k.public_key, &k.jwk) {
+                    (Some(pem), None) => parse_public_pem(pem).ok_or_else(|| {
+                        ConfigError::new(at("public_key"), "not a P-384 SubjectPublicKeyInfo PEM")
+                    })?,
+                    (None, Some(jwk)) => {
+                        if jwk.d.is_some() {
+                            return Err(ConfigError::new(
+                                at("jwk.d"),
+                                "private key material does not belong in a gate config; give the public JWK",
+                            ));
+                        }
+                        if jwk.kty != "EC" || jwk.crv != "P-384" {
+                            return Err(ConfigError::new(at("jwk"), "expected kty EC, crv P-384"));
+                        }
+                        if jwk.alg.as_deref().is_some_and(|a| a != "ES384") {
+                            return Err(ConfigError::new(at("jwk.alg"), "must be ES384 when present"));
+                        }
+                        if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+                            return Err(ConfigError::new(at("jwk.use"), "must be sig when present"));
+                        }
+                        jwk_point(&jwk.x, &jwk.y).ok_or_else(|| {
+                            ConfigError::new(at("jwk"), "x/y are not a point on P-384")
+                        })?
+                    }
+                    _ => {
+                        return Err(ConfigError::new(
+                            at("public_key"),
+                            "an ES384 key needs exactly one of `public_key` (PEM) or `jwk`",
+                        ))
+                    }
+                })
+            }
+        };
+        Ok(PreparedKey { kid: k.kid.clone(), alg: k.alg, material })
+    }
+
+    fn verify(&self, signed: &[u8], sig: &[u8]) -> bool {
+        match &self.material {
+            KeyMaterial::Hs256(k) => verify_with(&Hs256, k, signed, sig),
+            KeyMaterial::Hs384(k) => verify_with(&Hs384, k, signed, sig),
+            KeyMaterial::Hs512(k) => verify_with(&Hs512, k, signed, sig),
+            KeyMaterial::Es384(k) => match Es384Signature::from_raw(sig) {
+                Some(s) => Es384.verify_signature(&s, k, signed),
+                None => false,
+            },
+        }
+    }
+}
+
+/// Verifies through a jwt-compact algorithm. HMAC signatures compare in constant time
+/// (`CtOutput` equality in jwt-compact's HS* implementations).
+fn verify_with<A: Algorithm>(alg: &A, key: &A::VerifyingKey, signed: &[u8], sig: &[u8]) -> bool {
+    if let Some(len) = A::Signature::LENGTH {
+        if sig.len() != len.get() {
+            return false;
+        }
+    }
+    match A::Signature::try_from_slice(sig) {
+        Ok(s) => alg.verify_signature(&s, key, signed),
+        Err(_) => false,
+    }
+}
+
+pub(crate) fn parse_public_pem(pem: &str) -> Option<VerifyingKey> {
+    use p384::pkcs8::DecodePublicKey;
+    VerifyingKey::from_public_key_pem(pem.trim()).ok()
+}
+
+pub(crate) fn jwk_point(x: &str, y: &str) -> Option<VerifyingKey> {
+    let x = b64u_decode(x)?;
+    let y = b64u_decode(y)?;
+    if x.len() != 48 || y.len() != 48 {
+        return None;
+    }
+    let mut sec1 = Vec::with_capacity(97);
+    sec1.push(0x04);
+    sec1.extend_from_slice(&x);
+    sec1.extend_from_slice(&y);
+    VerifyingKey::from_sec1_bytes(&sec1).ok()
+}
+
+/// A token that has been split, decoded and parsed, but whose signature is not yet checked.
+pub(crate) struct UntrustedJwt<'t> {
+    pub alg: String,
+    pub kid: Option<String>,
+    signed: &'t [u8],
+    signature: Vec<u8>,
+    claims: Map<String, Value>,
+}
+
+impl<'t> UntrustedJwt<'t> {
+    /// Splits and decodes a compact JWS. Every structural problem is `malformed_token`; header
+    /// members that try to choose the key are `forbidden_header`.
+    pub(crate) fn parse(token: &'t str) -> Result<Self, Reason> {
+        let mut parts = token.split('.');
+        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Reason::MalformedToken);
+        };
+        if h.is_empty() || p.is_empty() {
+            return Err(Reason::MalformedToken);
+        }
+        let header = b64u_decode(h)
+            .and_then(|b| parse_strict_object(&b))
+            .ok_or(Reason::MalformedToken)?;
+        let claims = b64u_decode(p)
+            .and_then(|b| parse_strict_object(&b))
+            .ok_or(Reason::MalformedToken)?;
+        let signature = b64u_decode(s).ok_or(Reason::MalformedToken)?;
+        let alg = match header.get("alg") {
+            Some(Value::String(a)) => a.clone(),
+            _ => return Err(Reason::MalformedToken),
+        };
+        let kid = match header.get("kid") {
+            None => None,
+            Some(Value::String(k)) => Some(k.clone()),
+            Some(_) => return Err(Reason::MalformedToken),
+        };
+        if FORBIDDEN_HEADER_MEMBERS.iter().any(|m| header.contains_key(*m)) {
+            return Err(Reason::ForbiddenHeader);
+        }
+        // We only ever verify JSON claims: a content type announcing anything else is refused.
+        match header.get("cty") {
+            None => {}
+            Some(Value::String(c)) if c.eq_ignore_ascii_case("json") => {}
+            Some(_) => return Err(Reason::ForbiddenHeader),
+        }
+        let signed_len = h.len() + 1 + p.len();
+        let signed = token.as_bytes().get(..signed_len).ok_or(Reason::MalformedToken)?;
+        Ok(UntrustedJwt { alg, kid, signed, signature, claims })
+    }
+
+    /// Verifies with the configured keys: `kid` picks one key; without `kid`, every key of the
+    /// header's algorithm is tried. Returns the verifying key's id and the claims.
+    pub(crate) fn verify(
+        self,
+        keys: &[PreparedKey],
+    ) -> Result<(Option<String>, Map<String, Value>), Reason> {
+        match &self.kid {
+            Some(kid) => {
+                let key = keys.iter().find(|k| &k.kid == kid).ok_or(Reason::UnknownKey)?;
+                if key.alg.name() != self.alg {
+                    return Err(Reason::AlgorithmMismatch);
+                }
+                if key.verify(self.signed, &self.signature) {
+                    Ok((self.kid, self.claims))
+                } else {
+                    Err(Reason::BadSignature)
+                }
+            }
+            None => {
+                let mut candidates = keys.iter().filter(|k| k.alg.name() == self.alg).peekable();
+                if candidates.peek().is_none() {
+                    return Err(Reason::AlgorithmMismatch);
+                }
+                let key = candidates
+                    .find(|k| k.verify(self.signed, &self.signature))
+                    .ok_or(Reason::BadSignature)?;
+                Ok((Some(key.kid.clone()), self.claims))
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Issuing tokens: the job of a token endpoint (`/tokengenerate` in the AWS seed solutions). Signing
+//! keys live here and nowhere else in the core; a gate only ever holds verifying keys.
+
+use crate::config::{Alg, ConfigError, Secret};
+use crate::es384::{Es384, SigningKey as EsSigningKey};
+use crate::jwt::{b64u_decode, b64u_encode};
+use alloc::string::{String, ToString};
+use core::fmt;
+use jwt_compact::alg::{Hs256, Hs256Key, Hs384, Hs384Key, Hs512, Hs512Key};
+use jwt_compact::{Algorithm, AlgorithmSignature};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// A signing key as stored by a token issuer.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningKeyConfig {
+    /// Key id put in the token header.
+    pub kid: String,
+    /// Algorithm.
+    pub alg: Alg,
+    /// HS: the secret, base64url without padding.
+    #[serde(default)]
+    pub secret: Option<Secret>,
+    /// ES384: PKCS#8 PEM private key.
+    #[serde(default)]
+    pub private_key: Option<Secret>,
+}
+
+enum Material {
+    Hs256(Hs256Key),
+    Hs384(Hs384Key),
+    Hs512(Hs512Key),
+    Es384(EsSigningKey),
+}
+
+/// A prepared signing key.
+pub struct SigningKey {
+    kid: String,
+    alg: Alg,
+    material: Material,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
+    }
+}
+
+/// Why a token could not be minted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MintError {
+    /// Claims must be a JSON object.
+    ClaimsNotObject,
+}
+
+impl fmt::Display for MintError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("claims must be a JSON object")
+    }
+}
+
+impl SigningKey {
+    /// Reads a signing key document (`{"kid","alg","secret"}` or `{"kid","alg":"ES384","private_key"}`).
+    pub fn from_json(json: &str) -> Result<SigningKey, ConfigError> {
+        let de = &mut serde_json::Deserializer::from_str(json);
+        let cfg: SigningKeyConfig = serde_path_to_error::deserialize(de)
+            .map_err(|e| ConfigError::new(e.path().to_string(), "invalid signing key document"))?;
+        SigningKey::new(&cfg)
+    }
+
+    /// Prepares a signing key.
+    pub fn new(cfg: &SigningKeyConfig) -> Result<SigningKey, ConfigError> {
+        let material = match cfg.alg {
+            Alg::HS256 | Alg::HS384 | Alg::HS512 => {
+                let bytes = cfg
+                    .secret
+                    .as_ref()
+                    .and_then(|s| b64u_decode(s.expose()))
+                    .ok_or_else(|| ConfigError::new("secret", "required: base64url without padding"))?;
+                if bytes.len() < cfg.alg.min_secret_len() {
+                    return Err(ConfigError::new("secret", "too short for the algorithm"));
+                }
+                match cfg.alg {
+                    Alg::HS256 => Material::Hs256(Hs256Key::new(&bytes)),
+                    Alg::HS384 => Material::Hs384(Hs384Key::new(&bytes)),
+                    _ => Material::Hs512(Hs512Key::new(&bytes)),
+                }
+            }
+            Alg::ES384 => {
+                use p384::pkcs8::DecodePrivateKey;
+                let pem = cfg
+                    .private_key
+                    .as_ref()
+                    .ok_or_else(|| ConfigError::new("private_key", "required for ES384 (PKCS#8 PEM)"))?;
+                Material::Es384(
+                    EsSigningKey::from_pkcs8_pem(pem.expose().trim())
+                        .map_err(|_| ConfigError::new("private_key", "not a P-384 PKCS#8 PEM private key"))?,
+                )
+            }
+        };
+        Ok(SigningKey { kid: cfg.kid.clone(), alg: cfg.alg, material })
+    }
+
+    /// Builds an ES384 key from a raw 48-byte scalar (used for deterministic test keys).
+    pub fn es384_from_scalar(kid: &str, scalar: &[u8]) -> Option<SigningKey> {
+        let sk = EsSigningKey::from_slice(scalar).ok()?;
+        Some(SigningKey { kid: kid.into(), alg: Alg::ES384, material: Material::Es384(sk) })
+    }
+
+    /// Builds an HS key from raw secret bytes.
+    pub fn hs_from_bytes(kid: &str, alg: Alg, secret: &[u8]) -> Option<SigningKey> {
+        let material = match alg {
+            Alg::HS256 => Material::Hs256(Hs256Key::new(secret)),
+            Alg::HS384 => Material::Hs384(Hs384Key::new(secret)),
+            Alg::HS512 => Material::Hs512(Hs512Key::new(secret)),
+            Alg::ES384 => return None,
+        };
+        Some(SigningKey { kid: kid.into(), alg, material })
+    }
+
+    /// Key id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// Algorithm.
+    pub fn alg(&self) -> Alg {
+        self.alg
+    }
+
+    /// The gate-config key entry that verifies this key's tokens (for ES384: the public JWK).
+    pub fn verifying_entry(&self) -> Value {
+        match &self.material {
+            Material::Hs256(k) => self.hs_entry(k.as_ref()),
+            Material::Hs384(k) => self.hs_entry(k.as_ref()),
+            Material::Hs512(k) => self.hs_entry(k.as_ref()),
+            Material::Es384(sk) => {
+                let point = sk.verifying_key().to_sec1_point(false);
+                let (x, y) = (point.x().map(|x| b64u_encode(x)), point.y().map(|y| b64u_encode(y)));
+                json!({"kid": self.kid, "alg": "ES384",
+                       "jwk": {"kty": "EC", "crv": "P-384", "x": x, "y": y}})
+            }
+        }
+    }
+
+    fn hs_entry(&self, secret: &[u8]) -> Value {
+        json!({"kid": self.kid, "alg": self.alg.name(), "secret": b64u_encode(secret)})
+    }
+
+    /// Signs `claims` (a JSON object) into a compact JWS with header
+    /// `{"alg", "typ": "JWT"[, "kid"]}`. IVS tokens carry no `kid`: pass `with_kid = false`.
+    pub fn mint(&self, claims: &Value, with_kid: bool) -> Result<String, MintError> {
+        if !claims.is_object() {
+            return Err(MintError::ClaimsNotObject);
+        }
+        let mut header = Map::new();
+        header.insert("alg".into(), Value::String(self.alg.name().into()));
+        if with_kid {
+            header.insert("kid".into(), Value::String(self.kid.clone()));
+        }
+        header.insert("typ".into(), Value::String("JWT".into()));
+        let header = Value::Object(header).to_string();
+        Ok(self.sign_parts(header.as_bytes(), claims.to_string().as_bytes()))
+    }
+
+    /// Signs arbitrary header and payload bytes (test-corpus generators use this to build hostile
+    /// tokens with valid signatures).
+    pub fn sign_parts(&self, header: &[u8], payload: &[u8]) -> String {
+        let mut token = b64u_encode(header);
+        token.push('.');
+        token.push_str(&b64u_encode(payload));
+        let sig = match &self.material {
+            Material::Hs256(k) => Hs256.sign(k, token.as_bytes()).as_bytes().into_owned(),
+            Material::Hs384(k) => Hs384.sign(k, token.as_bytes()).as_bytes().into_owned(),
+            Material::Hs512(k) => Hs512.sign(k, token.as_bytes()).as_bytes().into_owned(),
+            Material::Es384(k) => Es384.sign(k, token.as_bytes()).as_bytes().into_owned(),
+        };
+        token.push('.');
+        token.push_str(&b64u_encode(&sig));
+        token
+    }
+
+    /// ES384 only: the public key as SubjectPublicKeyInfo PEM.
+    pub fn public_key_pem(&self) -> Option<String> {
+        use p384::pkcs8::{EncodePublicKey, LineEnding};
+        match &self.material {
+            Material::Es384(sk) => sk.verifying_key().to_public_key_pem(LineEnding::LF).ok(),
+            _ => None,
+        }
+    }
+
+    /// ES384 only: the private key as PKCS#8 PEM. Handle with care.
+    pub fn private_key_pem(&self) -> Option<String> {
+        use p384::pkcs8::{EncodePrivateKey, LineEnding};
+        match &self.material {
+            Material::Es384(sk) => sk.to_pkcs8_pem(LineEnding::LF).ok().map(|z| z.to_string()),
+            _ => None,
+        }
+    }
+}
