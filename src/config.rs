@@ -359,3 +359,5 @@ mod tests {
         assert!(!dbg.contains("c3VwZXJzZWNyZXQ"), "{dbg}");
     }
 }
+
+impl core::error::Error for ConfigError {}

@@ -199,3 +199,5 @@ impl SigningKey {
         }
     }
 }
+
+impl core::error::Error for MintError {}

@@ -1,0 +1,1 @@
+//! wasm-bindgen bindings for playgate (see issue 3).

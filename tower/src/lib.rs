@@ -1,0 +1,1 @@
+//! tower::Layer for playgate (see issue 7).
