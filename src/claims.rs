@@ -100,7 +100,10 @@ impl VerifiedClaims {
             return Err(Reason::InvalidClaim);
         }
         let viewer_id = string(&all, "aws:viewer-id")?;
-        if viewer_id.as_deref().is_some_and(|v| v.is_empty() || v.chars().count() > 40) {
+        if viewer_id
+            .as_deref()
+            .is_some_and(|v| v.is_empty() || v.chars().count() > 40)
+        {
             return Err(Reason::InvalidClaim);
         }
         let viewer_session_version = match all.get("aws:viewer-session-version") {
@@ -172,32 +175,36 @@ impl VerifiedClaims {
 /// Does `origin` match one entry of a comma-separated allow list (`*`, exact, or `scheme://*.host`)?
 pub(crate) fn origin_allowed(list: &str, origin: &str) -> bool {
     let origin = origin.trim();
-    list.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
-        if entry == "*" {
-            return true;
-        }
-        let (Some((es, eh)), Some((os, oh))) = (entry.split_once("://"), origin.split_once("://"))
-        else {
-            return entry.eq_ignore_ascii_case(origin);
-        };
-        if !es.eq_ignore_ascii_case(os) {
-            return false;
-        }
-        match eh.strip_prefix("*.") {
-            Some(suffix) => {
-                // `https://*.example.com` matches one or more labels before `.example.com`.
-                oh.len() > suffix.len() + 1
-                    && oh
-                        .get(oh.len() - suffix.len()..)
-                        .is_some_and(|t| t.eq_ignore_ascii_case(suffix))
-                    && oh.as_bytes().get(oh.len() - suffix.len() - 1) == Some(&b'.')
-                    && !oh.get(..oh.len() - suffix.len() - 1).is_some_and(|l| {
-                        l.is_empty() || l.contains(['/', ':', '@'])
-                    })
+    list.split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .any(|entry| {
+            if entry == "*" {
+                return true;
             }
-            None => eh.eq_ignore_ascii_case(oh),
-        }
-    })
+            let (Some((es, eh)), Some((os, oh))) =
+                (entry.split_once("://"), origin.split_once("://"))
+            else {
+                return entry.eq_ignore_ascii_case(origin);
+            };
+            if !es.eq_ignore_ascii_case(os) {
+                return false;
+            }
+            match eh.strip_prefix("*.") {
+                Some(suffix) => {
+                    // `https://*.example.com` matches one or more labels before `.example.com`.
+                    oh.len() > suffix.len() + 1
+                        && oh
+                            .get(oh.len() - suffix.len()..)
+                            .is_some_and(|t| t.eq_ignore_ascii_case(suffix))
+                        && oh.as_bytes().get(oh.len() - suffix.len() - 1) == Some(&b'.')
+                        && !oh
+                            .get(..oh.len() - suffix.len() - 1)
+                            .is_some_and(|l| l.is_empty() || l.contains(['/', ':', '@']))
+                }
+                None => eh.eq_ignore_ascii_case(oh),
+            }
+        })
 }
 
 #[cfg(test)]
@@ -207,15 +214,36 @@ mod tests {
     #[test]
     fn origin_matching() {
         assert!(origin_allowed("*", "https://a.b"));
-        assert!(origin_allowed("https://a.com, https://b.com", "https://b.com"));
+        assert!(origin_allowed(
+            "https://a.com, https://b.com",
+            "https://b.com"
+        ));
         assert!(!origin_allowed("https://a.com", "https://a.com.evil.net"));
         assert!(!origin_allowed("https://a.com", "http://a.com"));
-        assert!(origin_allowed("https://*.example.com", "https://player.example.com"));
-        assert!(origin_allowed("https://*.example.com", "https://x.y.example.com"));
-        assert!(!origin_allowed("https://*.example.com", "https://example.com"));
-        assert!(!origin_allowed("https://*.example.com", "https://evilexample.com"));
-        assert!(!origin_allowed("https://*.example.com", "https://a.example.com:444"));
-        assert!(!origin_allowed("https://*.example.com", "https://.example.com"));
+        assert!(origin_allowed(
+            "https://*.example.com",
+            "https://player.example.com"
+        ));
+        assert!(origin_allowed(
+            "https://*.example.com",
+            "https://x.y.example.com"
+        ));
+        assert!(!origin_allowed(
+            "https://*.example.com",
+            "https://example.com"
+        ));
+        assert!(!origin_allowed(
+            "https://*.example.com",
+            "https://evilexample.com"
+        ));
+        assert!(!origin_allowed(
+            "https://*.example.com",
+            "https://a.example.com:444"
+        ));
+        assert!(!origin_allowed(
+            "https://*.example.com",
+            "https://.example.com"
+        ));
         assert!(!origin_allowed("", "https://a.com"));
     }
 

@@ -24,6 +24,9 @@ pub struct Config {
     /// Deny responses.
     #[serde(default)]
     pub deny: DenyConfig,
+    /// Revocation lookups (absent: no revocation stage).
+    #[serde(default)]
+    pub revocation: Option<crate::revocation::RevocationConfig>,
 }
 
 /// Supported algorithms. The key decides the algorithm; the token's `alg` must agree.
@@ -142,7 +145,10 @@ pub struct TokenConfig {
 
 impl Default for TokenConfig {
     fn default() -> Self {
-        TokenConfig { sources: default_sources(), max_length: default_max_length() }
+        TokenConfig {
+            sources: default_sources(),
+            max_length: default_max_length(),
+        }
     }
 }
 
@@ -259,7 +265,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ConfigError { field: field.into(), message: message.into() }
+        ConfigError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     /// Path of the offending field, e.g. `keys[1].alg` (empty for the document as a whole).
@@ -341,7 +350,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let e = Config::from_json(r#"{"keys":[{"kid":"a","alg":"HS999","secret":"x"}]}"#).unwrap_err();
+        let e =
+            Config::from_json(r#"{"keys":[{"kid":"a","alg":"HS999","secret":"x"}]}"#).unwrap_err();
         assert_eq!(e.field(), "keys[0].alg");
         assert!(e.message().contains("HS256"), "{e}");
         let e = Config::from_json(r#"{"keys":[],"tokn":{}}"#).unwrap_err();
@@ -353,8 +363,9 @@ mod tests {
 
     #[test]
     fn secrets_are_not_in_debug() {
-        let c = Config::from_json(r#"{"keys":[{"kid":"a","alg":"HS256","secret":"c3VwZXJzZWNyZXQ"}]}"#)
-            .unwrap();
+        let c =
+            Config::from_json(r#"{"keys":[{"kid":"a","alg":"HS256","secret":"c3VwZXJzZWNyZXQ"}]}"#)
+                .unwrap();
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("c3VwZXJzZWNyZXQ"), "{dbg}");
     }

@@ -118,7 +118,10 @@ mod tests {
     fn codes_are_unique_snake_case_and_round_trip() {
         for (i, r) in Reason::ALL.iter().enumerate() {
             let code = r.code();
-            assert!(code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{code}");
+            assert!(
+                code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{code}"
+            );
             assert_eq!(Reason::from_code(code), Some(*r));
             for other in Reason::ALL.iter().skip(i + 1) {
                 assert_ne!(code, other.code());

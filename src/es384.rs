@@ -74,7 +74,10 @@ mod tests {
         assert!(Es384Signature::from_raw(&[0u8; 96]).is_none());
         assert!(Es384Signature::from_raw(&[1u8; 95]).is_none());
         assert!(Es384Signature::from_raw(&[1u8; 97]).is_none());
-        assert!(Es384Signature::from_raw(&[0xffu8; 96]).is_none(), "r = s >= n");
+        assert!(
+            Es384Signature::from_raw(&[0xffu8; 96]).is_none(),
+            "r = s >= n"
+        );
         assert!(Es384Signature::from_raw(&[1u8; 96]).is_some());
     }
 

@@ -50,13 +50,16 @@ pub struct OwnedRequest {
 impl OwnedRequest {
     /// Reads any of the three shapes from JSON text.
     pub fn from_json(json: &str) -> Result<(Shape, OwnedRequest), EventError> {
-        let v: Value = serde_json::from_str(json).map_err(|_| EventError("request is not valid JSON"))?;
+        let v: Value =
+            serde_json::from_str(json).map_err(|_| EventError("request is not valid JSON"))?;
         Self::from_value(&v)
     }
 
     /// Reads any of the three shapes from a parsed document.
     pub fn from_value(v: &Value) -> Result<(Shape, OwnedRequest), EventError> {
-        let obj = v.as_object().ok_or(EventError("request must be a JSON object"))?;
+        let obj = v
+            .as_object()
+            .ok_or(EventError("request must be a JSON object"))?;
         if let Some(records) = obj.get("Records") {
             let req = records
                 .as_array()
@@ -64,11 +67,15 @@ impl OwnedRequest {
                 .and_then(|r| r.get("cf"))
                 .and_then(|cf| cf.get("request"))
                 .and_then(Value::as_object)
-                .ok_or(EventError("Lambda@Edge event without Records[0].cf.request"))?;
+                .ok_or(EventError(
+                    "Lambda@Edge event without Records[0].cf.request",
+                ))?;
             return Ok((Shape::LambdaEdge, lambda_edge(req)?));
         }
         if let Some(req) = obj.get("request") {
-            let req = req.as_object().ok_or(EventError("event.request must be an object"))?;
+            let req = req
+                .as_object()
+                .ok_or(EventError("event.request must be an object"))?;
             let ip = obj
                 .get("viewer")
                 .and_then(|v| v.get("ip"))
@@ -81,8 +88,16 @@ impl OwnedRequest {
 
     /// Lends a borrowed [`Request`] view to `f`.
     pub fn with_view<R>(&self, f: impl FnOnce(&Request<'_>) -> R) -> R {
-        let headers: Vec<(&str, &str)> = self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let cookies: Vec<(&str, &str)> = self.cookies.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let cookies: Vec<(&str, &str)> = self
+            .cookies
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         f(&Request {
             method: &self.method,
             uri: &self.uri,
@@ -94,7 +109,11 @@ impl OwnedRequest {
     }
 }
 
-fn str_field<'a>(o: &'a Map<String, Value>, name: &str, err: &'static str) -> Result<&'a str, EventError> {
+fn str_field<'a>(
+    o: &'a Map<String, Value>,
+    name: &str,
+    err: &'static str,
+) -> Result<&'a str, EventError> {
     match o.get(name) {
         None | Some(Value::Null) => Ok(""),
         Some(Value::String(s)) => Ok(s),
@@ -111,14 +130,24 @@ fn plain(o: &Map<String, Value>) -> Result<OwnedRequest, EventError> {
         ..OwnedRequest::default()
     };
     if let Some(h) = o.get("headers") {
-        for (n, v) in h.as_object().ok_or(EventError("headers must be an object"))? {
-            let v = v.as_str().ok_or(EventError("header values must be strings"))?;
+        for (n, v) in h
+            .as_object()
+            .ok_or(EventError("headers must be an object"))?
+        {
+            let v = v
+                .as_str()
+                .ok_or(EventError("header values must be strings"))?;
             r.headers.push((n.to_ascii_lowercase(), v.into()));
         }
     }
     if let Some(c) = o.get("cookies") {
-        for (n, v) in c.as_object().ok_or(EventError("cookies must be an object"))? {
-            let v = v.as_str().ok_or(EventError("cookie values must be strings"))?;
+        for (n, v) in c
+            .as_object()
+            .ok_or(EventError("cookies must be an object"))?
+        {
+            let v = v
+                .as_str()
+                .ok_or(EventError("cookie values must be strings"))?;
             r.cookies.push((n.clone(), v.into()));
         }
     }
@@ -136,12 +165,18 @@ fn cf_values<'a>(
         match entry.get("multiValue").and_then(Value::as_array) {
             Some(multi) if !multi.is_empty() => {
                 for m in multi {
-                    let v = m.get("value").and_then(Value::as_str).ok_or(EventError(what))?;
+                    let v = m
+                        .get("value")
+                        .and_then(Value::as_str)
+                        .ok_or(EventError(what))?;
                     out.push((n.as_str(), v));
                 }
             }
             _ => {
-                let v = entry.get("value").and_then(Value::as_str).ok_or(EventError(what))?;
+                let v = entry
+                    .get("value")
+                    .and_then(Value::as_str)
+                    .ok_or(EventError(what))?;
                 out.push((n.as_str(), v));
             }
         }
@@ -159,7 +194,9 @@ fn cloudfront_function(o: &Map<String, Value>, ip: &str) -> Result<OwnedRequest,
     let empty = Map::new();
     let obj = |name: &str| match o.get(name) {
         None => Ok(&empty),
-        Some(v) => v.as_object().ok_or(EventError("querystring, headers and cookies must be objects")),
+        Some(v) => v.as_object().ok_or(EventError(
+            "querystring, headers and cookies must be objects",
+        )),
     };
     let qs = cf_values(obj("querystring")?, "querystring entries must be {value}")?;
     let mut q = String::new();
@@ -188,13 +225,19 @@ fn lambda_edge(o: &Map<String, Value>) -> Result<OwnedRequest, EventError> {
     let mut r = OwnedRequest {
         method: str_field(o, "method", "request.method must be a string")?.to_string(),
         uri: str_field(o, "uri", "request.uri must be a string")?.to_string(),
-        querystring: str_field(o, "querystring", "request.querystring must be a string")?.to_string(),
+        querystring: str_field(o, "querystring", "request.querystring must be a string")?
+            .to_string(),
         client_ip: str_field(o, "clientIp", "request.clientIp must be a string")?.to_string(),
         ..OwnedRequest::default()
     };
     if let Some(h) = o.get("headers") {
-        for (n, list) in h.as_object().ok_or(EventError("request.headers must be an object"))? {
-            let list = list.as_array().ok_or(EventError("header entries must be [{key, value}]"))?;
+        for (n, list) in h
+            .as_object()
+            .ok_or(EventError("request.headers must be an object"))?
+        {
+            let list = list
+                .as_array()
+                .ok_or(EventError("header entries must be [{key, value}]"))?;
             for item in list {
                 let v = item
                     .get("value")

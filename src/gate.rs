@@ -29,15 +29,22 @@ pub struct Gate {
     missing_token_status: u16,
     deny_status: u16,
     debug: bool,
+    revocation: Option<crate::revocation::RevocationPolicy>,
 }
 
 #[derive(Debug, Clone)]
 enum Channel {
     Fixed(Vec<String>),
-    FromPath { prefix: String, rest: String, template: String },
+    FromPath {
+        prefix: String,
+        rest: String,
+        template: String,
+    },
 }
 
 /// The gate's verdict on one request.
+// Returned by value once per request; boxing `Allow` would add an allocation to the common path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Decision {
     /// Pass the request on.
@@ -98,9 +105,16 @@ impl Decision {
 
 /// Where the token was found, so it can be removed before forwarding.
 enum Found<'r> {
-    Query { name: &'r str, value: String },
+    Query {
+        name: &'r str,
+        value: String,
+    },
     Header(String),
-    Path { token: &'r str, session: Option<&'r str>, rest: &'r str },
+    Path {
+        token: &'r str,
+        session: Option<&'r str>,
+        rest: &'r str,
+    },
 }
 
 impl Gate {
@@ -126,7 +140,10 @@ impl Gate {
         }
         let t = &config.token;
         if t.sources.is_empty() {
-            return Err(ConfigError::new("token.sources", "give at least one source"));
+            return Err(ConfigError::new(
+                "token.sources",
+                "give at least one source",
+            ));
         }
         for (i, s) in t.sources.iter().enumerate() {
             let at = || field(format_args!("token.sources[{i}]"));
@@ -134,7 +151,10 @@ impl Gate {
                 TokenSource::Query(n) | TokenSource::Cookie(n)
                     if n.is_empty() || n.contains(['&', '=', ';', ' ']) =>
                 {
-                    return Err(ConfigError::new(at(), "name must be non-empty, without & = ; or space"));
+                    return Err(ConfigError::new(
+                        at(),
+                        "name must be non-empty, without & = ; or space",
+                    ));
                 }
                 TokenSource::Bearer(false) | TokenSource::PathSegment(false) => {
                     return Err(ConfigError::new(at(), "use `true` or leave the source out"));
@@ -143,7 +163,10 @@ impl Gate {
             }
         }
         if !(16..=16384).contains(&t.max_length) {
-            return Err(ConfigError::new("token.max_length", "must be between 16 and 16384"));
+            return Err(ConfigError::new(
+                "token.max_length",
+                "must be between 16 and 16384",
+            ));
         }
         let c = &config.claims;
         if c.leeway > 300 {
@@ -154,9 +177,15 @@ impl Gate {
         }
         let channel = c.channel.as_ref().map(prepare_channel).transpose()?;
         let d = &config.deny;
-        for (name, s) in [("deny.missing_token_status", d.missing_token_status), ("deny.status", d.status)] {
+        for (name, s) in [
+            ("deny.missing_token_status", d.missing_token_status),
+            ("deny.status", d.status),
+        ] {
             if !(400..=599).contains(&s) {
-                return Err(ConfigError::new(name, "must be an HTTP error status (400-599)"));
+                return Err(ConfigError::new(
+                    name,
+                    "must be an HTTP error status (400-599)",
+                ));
             }
         }
         Ok(Gate {
@@ -170,12 +199,31 @@ impl Gate {
             missing_token_status: d.missing_token_status,
             deny_status: d.status,
             debug: d.debug,
+            revocation: config
+                .revocation
+                .as_ref()
+                .map(crate::revocation::RevocationPolicy::new)
+                .transpose()?,
         })
     }
 
     /// Decides one request at time `now` (Unix seconds).
+    ///
+    /// With a `revocation` section configured this is [`Gate::check_with`] without a filter: requests
+    /// that need a revocation lookup follow `on_unavailable`.
     pub fn check(&self, req: &Request<'_>, now: u64) -> Decision {
-        match self.check_inner(req, now) {
+        self.check_with(req, now, None)
+    }
+
+    /// Decides one request, consulting `revocation` (a loaded filter, or a surface's own source) as
+    /// the last stage. The filter is runtime data: swap it without rebuilding the gate.
+    pub fn check_with(
+        &self,
+        req: &Request<'_>,
+        now: u64,
+        revocation: Option<&dyn crate::revocation::RevocationSource>,
+    ) -> Decision {
+        match self.check_inner(req, now, revocation) {
             Ok(allow) => Decision::Allow(allow),
             Err(reason) => Decision::Deny(self.deny(reason)),
         }
@@ -188,11 +236,23 @@ impl Gate {
         } else {
             self.deny_status
         };
-        Deny { status, reason, debug: self.debug }
+        Deny {
+            status,
+            reason,
+            debug: self.debug,
+        }
     }
 
-    fn check_inner(&self, req: &Request<'_>, now: u64) -> Result<Allow, Reason> {
-        if !req.uri.starts_with('/') || req.uri.len() > MAX_URI_LEN || req.querystring.len() > MAX_URI_LEN {
+    fn check_inner(
+        &self,
+        req: &Request<'_>,
+        now: u64,
+        revocation: Option<&dyn crate::revocation::RevocationSource>,
+    ) -> Result<Allow, Reason> {
+        if !req.uri.starts_with('/')
+            || req.uri.len() > MAX_URI_LEN
+            || req.querystring.len() > MAX_URI_LEN
+        {
             return Err(Reason::BadRequest);
         }
         let found = self.locate(req)?;
@@ -212,15 +272,24 @@ impl Gate {
                 uri: req.uri.into(),
                 querystring: query_without(req.querystring, name),
             },
-            Found::Header(_) => Forward { uri: req.uri.into(), querystring: req.querystring.into() },
+            Found::Header(_) => Forward {
+                uri: req.uri.into(),
+                querystring: req.querystring.into(),
+            },
             Found::Path { session, rest, .. } => {
                 claims.path_session_id = session.map(ToString::to_string);
-                Forward { uri: (*rest).into(), querystring: req.querystring.into() }
+                Forward {
+                    uri: (*rest).into(),
+                    querystring: req.querystring.into(),
+                }
             }
         };
         // Policies look at the path the origin will see, not at the token segment.
         self.check_channel(&claims, &forward.uri)?;
         check_origin(&claims, req, &forward.uri)?;
+        if let Some(policy) = &self.revocation {
+            policy.check(&claims, now, revocation)?;
+        }
         Ok(Allow { forward, claims })
     }
 
@@ -266,7 +335,11 @@ impl Gate {
         let arn = claims.channel_arn.as_deref().ok_or(Reason::MissingClaim)?;
         let ok = match channel {
             Channel::Fixed(arns) => arns.iter().any(|a| a == arn),
-            Channel::FromPath { prefix, rest, template } => {
+            Channel::FromPath {
+                prefix,
+                rest,
+                template,
+            } => {
                 let id = path
                     .strip_prefix(prefix.as_str())
                     .and_then(|after| {
@@ -307,10 +380,18 @@ fn locate_path(uri: &str) -> Option<Found<'_>> {
         None => (after, "/"),
     };
     match segment.bytes().filter(|b| *b == b'.').count() {
-        2 => Some(Found::Path { token: segment, session: None, rest }),
+        2 => Some(Found::Path {
+            token: segment,
+            session: None,
+            rest,
+        }),
         3 => {
             let (sid, token) = segment.split_once('.')?;
-            Some(Found::Path { token, session: Some(sid), rest })
+            Some(Found::Path {
+                token,
+                session: Some(sid),
+                rest,
+            })
         }
         _ => None,
     }
@@ -351,7 +432,10 @@ fn prepare_channel(c: &ChannelConfig) -> Result<Channel, ConfigError> {
         (Some(template), None, Some(path)) => {
             validate_arn("claims.channel.arn", template, true)?;
             let (prefix, rest) = path.split_once("{id}").ok_or_else(|| {
-                ConfigError::new("claims.channel.path", "must contain {id}, e.g. /channels/{id}/")
+                ConfigError::new(
+                    "claims.channel.path",
+                    "must contain {id}, e.g. /channels/{id}/",
+                )
             })?;
             if !prefix.starts_with('/') || !prefix.ends_with('/') || rest.contains("{id}") {
                 return Err(ConfigError::new(
@@ -360,9 +444,16 @@ fn prepare_channel(c: &ChannelConfig) -> Result<Channel, ConfigError> {
                 ));
             }
             if !rest.is_empty() && !rest.starts_with('/') {
-                return Err(ConfigError::new("claims.channel.path", "{id} must be a whole path segment"));
+                return Err(ConfigError::new(
+                    "claims.channel.path",
+                    "{id} must be a whole path segment",
+                ));
             }
-            Ok(Channel::FromPath { prefix: prefix.into(), rest: rest.into(), template: template.clone() })
+            Ok(Channel::FromPath {
+                prefix: prefix.into(),
+                rest: rest.into(),
+                template: template.clone(),
+            })
         }
         _ => Err(ConfigError::new(
             "claims.channel",
@@ -374,12 +465,19 @@ fn prepare_channel(c: &ChannelConfig) -> Result<Channel, ConfigError> {
 fn validate_arn(at: &str, arn: &str, template: bool) -> Result<(), ConfigError> {
     let ok = arn.starts_with("arn:") && arn.split(':').count() >= 6;
     if !ok {
-        return Err(ConfigError::new(at, "expected an ARN like arn:aws:ivs:us-west-2:123456789012:channel/abcd"));
+        return Err(ConfigError::new(
+            at,
+            "expected an ARN like arn:aws:ivs:us-west-2:123456789012:channel/abcd",
+        ));
     }
     if template != arn.contains("{id}") {
         return Err(ConfigError::new(
             at,
-            if template { "the ARN template must contain {id}" } else { "a fixed ARN must not contain {id}; add `path`" },
+            if template {
+                "the ARN template must contain {id}"
+            } else {
+                "a fixed ARN must not contain {id}; add `path`"
+            },
         ));
     }
     Ok(())
@@ -391,16 +489,42 @@ mod tests {
 
     #[test]
     fn template_matching() {
-        assert!(template_matches("arn:x:channel/{id}", "ab", "arn:x:channel/ab"));
-        assert!(!template_matches("arn:x:channel/{id}", "ab", "arn:x:channel/abc"));
-        assert!(!template_matches("arn:x:channel/{id}", "ab", "arn:y:channel/ab"));
+        assert!(template_matches(
+            "arn:x:channel/{id}",
+            "ab",
+            "arn:x:channel/ab"
+        ));
+        assert!(!template_matches(
+            "arn:x:channel/{id}",
+            "ab",
+            "arn:x:channel/abc"
+        ));
+        assert!(!template_matches(
+            "arn:x:channel/{id}",
+            "ab",
+            "arn:y:channel/ab"
+        ));
     }
 
     #[test]
     fn path_tokens() {
         assert!(locate_path("/index.m3u8").is_none());
-        assert!(matches!(locate_path("/a.b.c/x.ts"), Some(Found::Path { token: "a.b.c", session: None, rest: "/x.ts" })));
-        assert!(matches!(locate_path("/s1.a.b.c"), Some(Found::Path { token: "a.b.c", session: Some("s1"), rest: "/" })));
+        assert!(matches!(
+            locate_path("/a.b.c/x.ts"),
+            Some(Found::Path {
+                token: "a.b.c",
+                session: None,
+                rest: "/x.ts"
+            })
+        ));
+        assert!(matches!(
+            locate_path("/s1.a.b.c"),
+            Some(Found::Path {
+                token: "a.b.c",
+                session: Some("s1"),
+                rest: "/"
+            })
+        ));
         assert!(locate_path("/a.b.c.d.e/x").is_none());
     }
 }

@@ -13,7 +13,9 @@ pub(crate) struct StrictValue(pub Value);
 
 /// Parses `bytes` as one JSON value, rejecting duplicate member names anywhere.
 pub(crate) fn parse_strict(bytes: &[u8]) -> Option<Value> {
-    serde_json::from_slice::<StrictValue>(bytes).ok().map(|v| v.0)
+    serde_json::from_slice::<StrictValue>(bytes)
+        .ok()
+        .map(|v| v.0)
 }
 
 /// Parses `bytes` as a JSON object, rejecting duplicate member names anywhere.

@@ -113,10 +113,16 @@ impl PreparedKey {
                             return Err(ConfigError::new(at("jwk"), "expected kty EC, crv P-384"));
                         }
                         if jwk.alg.as_deref().is_some_and(|a| a != "ES384") {
-                            return Err(ConfigError::new(at("jwk.alg"), "must be ES384 when present"));
+                            return Err(ConfigError::new(
+                                at("jwk.alg"),
+                                "must be ES384 when present",
+                            ));
                         }
                         if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
-                            return Err(ConfigError::new(at("jwk.use"), "must be sig when present"));
+                            return Err(ConfigError::new(
+                                at("jwk.use"),
+                                "must be sig when present",
+                            ));
                         }
                         jwk_point(&jwk.x, &jwk.y).ok_or_else(|| {
                             ConfigError::new(at("jwk"), "x/y are not a point on P-384")
@@ -131,7 +137,11 @@ impl PreparedKey {
                 })
             }
         };
-        Ok(PreparedKey { kid: k.kid.clone(), alg: k.alg, material })
+        Ok(PreparedKey {
+            kid: k.kid.clone(),
+            alg: k.alg,
+            material,
+        })
     }
 
     fn verify(&self, signed: &[u8], sig: &[u8]) -> bool {
@@ -193,7 +203,8 @@ impl<'t> UntrustedJwt<'t> {
     /// members that try to choose the key are `forbidden_header`.
     pub(crate) fn parse(token: &'t str) -> Result<Self, Reason> {
         let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return Err(Reason::MalformedToken);
         };
@@ -216,7 +227,10 @@ impl<'t> UntrustedJwt<'t> {
             Some(Value::String(k)) => Some(k.clone()),
             Some(_) => return Err(Reason::MalformedToken),
         };
-        if FORBIDDEN_HEADER_MEMBERS.iter().any(|m| header.contains_key(*m)) {
+        if FORBIDDEN_HEADER_MEMBERS
+            .iter()
+            .any(|m| header.contains_key(*m))
+        {
             return Err(Reason::ForbiddenHeader);
         }
         // We only ever verify JSON claims: a content type announcing anything else is refused.
@@ -226,8 +240,17 @@ impl<'t> UntrustedJwt<'t> {
             Some(_) => return Err(Reason::ForbiddenHeader),
         }
         let signed_len = h.len() + 1 + p.len();
-        let signed = token.as_bytes().get(..signed_len).ok_or(Reason::MalformedToken)?;
-        Ok(UntrustedJwt { alg, kid, signed, signature, claims })
+        let signed = token
+            .as_bytes()
+            .get(..signed_len)
+            .ok_or(Reason::MalformedToken)?;
+        Ok(UntrustedJwt {
+            alg,
+            kid,
+            signed,
+            signature,
+            claims,
+        })
     }
 
     /// Verifies with the configured keys: `kid` picks one key; without `kid`, every key of the
@@ -238,7 +261,10 @@ impl<'t> UntrustedJwt<'t> {
     ) -> Result<(Option<String>, Map<String, Value>), Reason> {
         match &self.kid {
             Some(kid) => {
-                let key = keys.iter().find(|k| &k.kid == kid).ok_or(Reason::UnknownKey)?;
+                let key = keys
+                    .iter()
+                    .find(|k| &k.kid == kid)
+                    .ok_or(Reason::UnknownKey)?;
                 if key.alg.name() != self.alg {
                     return Err(Reason::AlgorithmMismatch);
                 }

@@ -43,7 +43,10 @@ pub struct SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,7 +80,9 @@ impl SigningKey {
                     .secret
                     .as_ref()
                     .and_then(|s| b64u_decode(s.expose()))
-                    .ok_or_else(|| ConfigError::new("secret", "required: base64url without padding"))?;
+                    .ok_or_else(|| {
+                        ConfigError::new("secret", "required: base64url without padding")
+                    })?;
                 if bytes.len() < cfg.alg.min_secret_len() {
                     return Err(ConfigError::new("secret", "too short for the algorithm"));
                 }
@@ -89,23 +94,29 @@ impl SigningKey {
             }
             Alg::ES384 => {
                 use p384::pkcs8::DecodePrivateKey;
-                let pem = cfg
-                    .private_key
-                    .as_ref()
-                    .ok_or_else(|| ConfigError::new("private_key", "required for ES384 (PKCS#8 PEM)"))?;
-                Material::Es384(
-                    EsSigningKey::from_pkcs8_pem(pem.expose().trim())
-                        .map_err(|_| ConfigError::new("private_key", "not a P-384 PKCS#8 PEM private key"))?,
-                )
+                let pem = cfg.private_key.as_ref().ok_or_else(|| {
+                    ConfigError::new("private_key", "required for ES384 (PKCS#8 PEM)")
+                })?;
+                Material::Es384(EsSigningKey::from_pkcs8_pem(pem.expose().trim()).map_err(
+                    |_| ConfigError::new("private_key", "not a P-384 PKCS#8 PEM private key"),
+                )?)
             }
         };
-        Ok(SigningKey { kid: cfg.kid.clone(), alg: cfg.alg, material })
+        Ok(SigningKey {
+            kid: cfg.kid.clone(),
+            alg: cfg.alg,
+            material,
+        })
     }
 
     /// Builds an ES384 key from a raw 48-byte scalar (used for deterministic test keys).
     pub fn es384_from_scalar(kid: &str, scalar: &[u8]) -> Option<SigningKey> {
         let sk = EsSigningKey::from_slice(scalar).ok()?;
-        Some(SigningKey { kid: kid.into(), alg: Alg::ES384, material: Material::Es384(sk) })
+        Some(SigningKey {
+            kid: kid.into(),
+            alg: Alg::ES384,
+            material: Material::Es384(sk),
+        })
     }
 
     /// Builds an HS key from raw secret bytes.
@@ -116,7 +127,11 @@ impl SigningKey {
             Alg::HS512 => Material::Hs512(Hs512Key::new(secret)),
             Alg::ES384 => return None,
         };
-        Some(SigningKey { kid: kid.into(), alg, material })
+        Some(SigningKey {
+            kid: kid.into(),
+            alg,
+            material,
+        })
     }
 
     /// Key id.
@@ -137,7 +152,10 @@ impl SigningKey {
             Material::Hs512(k) => self.hs_entry(k.as_ref()),
             Material::Es384(sk) => {
                 let point = sk.verifying_key().to_sec1_point(false);
-                let (x, y) = (point.x().map(|x| b64u_encode(x)), point.y().map(|y| b64u_encode(y)));
+                let (x, y) = (
+                    point.x().map(|x| b64u_encode(x)),
+                    point.y().map(|y| b64u_encode(y)),
+                );
                 json!({"kid": self.kid, "alg": "ES384",
                        "jwk": {"kty": "EC", "crv": "P-384", "x": x, "y": y}})
             }

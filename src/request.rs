@@ -35,12 +35,22 @@ pub(crate) enum Lookup<T> {
 impl<'a> Request<'a> {
     /// The value of a header (name lowercase); `Many` when repeated.
     pub(crate) fn header(&self, name: &str) -> Lookup<&'a str> {
-        one_of(self.headers.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v))
+        one_of(
+            self.headers
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| *v),
+        )
     }
 
     /// The value of a cookie; `Many` when repeated.
     pub(crate) fn cookie(&self, name: &str) -> Lookup<&'a str> {
-        one_of(self.cookies.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v))
+        one_of(
+            self.cookies
+                .iter()
+                .filter(|(n, _)| *n == name)
+                .map(|(_, v)| *v),
+        )
     }
 
     /// The raw (still percent-encoded) value of a query parameter; `Many` when repeated.
@@ -140,9 +150,15 @@ mod tests {
 
     #[test]
     fn repeated_params_are_ambiguous() {
-        let r = Request { querystring: "token=a&token=b", ..Default::default() };
+        let r = Request {
+            querystring: "token=a&token=b",
+            ..Default::default()
+        };
         assert_eq!(r.query_param("token"), Lookup::Many);
-        let r = Request { querystring: "x=1&token=a", ..Default::default() };
+        let r = Request {
+            querystring: "x=1&token=a",
+            ..Default::default()
+        };
         assert_eq!(r.query_param("token"), Lookup::One("a"));
         assert_eq!(r.query_param("y"), Lookup::Absent);
     }

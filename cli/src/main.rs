@@ -16,7 +16,11 @@ mod revoke;
 mod serve;
 
 #[derive(Parser)]
-#[command(name = "playgate", version, about = "Playback-token gate for video at the CDN edge")]
+#[command(
+    name = "playgate",
+    version,
+    about = "Playback-token gate for video at the CDN edge"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -79,8 +83,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Keygen { alg, kid } => keygen(alg, &kid).map(|()| ExitCode::SUCCESS),
-        Command::Mint { key, claims, ttl, no_kid } => mint(&key, &claims, ttl, no_kid).map(|()| ExitCode::SUCCESS),
-        Command::Check { config, request, now } => check(&config, &request, now),
+        Command::Mint {
+            key,
+            claims,
+            ttl,
+            no_kid,
+        } => mint(&key, &claims, ttl, no_kid).map(|()| ExitCode::SUCCESS),
+        Command::Check {
+            config,
+            request,
+            now,
+        } => check(&config, &request, now),
         Command::Revoke(cmd) => revoke::run(cmd),
         Command::Serve(args) => serve::run(args),
     };
@@ -94,7 +107,10 @@ fn main() -> ExitCode {
 }
 
 pub(crate) fn now_unix() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 pub(crate) fn read(path: &std::path::Path) -> Result<String> {
@@ -154,8 +170,10 @@ fn mint(key: &std::path::Path, claims: &str, ttl: Option<u64>, no_kid: bool) -> 
         Some(k) => k.to_string(),
         None => key_doc,
     };
-    let key = SigningKey::from_json(&key_json).map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
-    let mut claims: Value = serde_json::from_str(&read(std::path::Path::new(claims))?).context("claims are not JSON")?;
+    let key =
+        SigningKey::from_json(&key_json).map_err(|e| anyhow::anyhow!("{}: {e}", key.display()))?;
+    let mut claims: Value = serde_json::from_str(&read(std::path::Path::new(claims))?)
+        .context("claims are not JSON")?;
     if let Some(ttl) = ttl {
         claims["exp"] = json!(now_unix() + ttl);
     }
@@ -163,9 +181,15 @@ fn mint(key: &std::path::Path, claims: &str, ttl: Option<u64>, no_kid: bool) -> 
     Ok(())
 }
 
-fn check(config: &std::path::Path, request: &std::path::Path, now: Option<u64>) -> Result<ExitCode> {
-    let gate = Gate::from_json(&read(config)?).map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?;
-    let (_, req) = OwnedRequest::from_json(&read(request)?).map_err(|e| anyhow::anyhow!("{}: {e}", request.display()))?;
+fn check(
+    config: &std::path::Path,
+    request: &std::path::Path,
+    now: Option<u64>,
+) -> Result<ExitCode> {
+    let gate = Gate::from_json(&read(config)?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?;
+    let (_, req) = OwnedRequest::from_json(&read(request)?)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", request.display()))?;
     let decision = req.with_view(|r| gate.check(r, now.unwrap_or_else(now_unix)));
     let out = decision_json(&decision);
     println!("{out}");
@@ -187,4 +211,3 @@ pub(crate) fn decision_json(d: &Decision) -> Value {
         Decision::Deny(d) => json!({"allow": false, "status": d.status, "reason": d.reason.code()}),
     }
 }
-

@@ -1,0 +1,88 @@
+//! Runs the whole conformance corpus (fixtures/conformance) through the Rust core and writes
+//! target/conformance/rust.json. Every case must match: allow, status, reason and forward.
+
+use playgate::event::OwnedRequest;
+use playgate::{Decision, Gate};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformance")
+}
+
+/// Loads every case as (file, case) with its config resolved to an object.
+pub fn load_cases() -> Vec<(String, Value, Value)> {
+    let dir = corpus_dir();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures/conformance exists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".cases.json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files {
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("json");
+        for case in doc["cases"].as_array().expect("cases array") {
+            let config = match &case["config"] {
+                Value::String(name) => serde_json::from_str(
+                    &std::fs::read_to_string(dir.join(name)).expect("config file"),
+                )
+                .expect("config json"),
+                other => other.clone(),
+            };
+            out.push((
+                f.file_name().unwrap().to_string_lossy().into_owned(),
+                config,
+                case.clone(),
+            ));
+        }
+    }
+    out
+}
+
+fn decision_json(d: &Decision) -> Value {
+    match d {
+        Decision::Allow(a) => json!({"allow": true, "status": 200, "reason": null,
+            "forward": {"uri": a.forward.uri, "querystring": a.forward.querystring}}),
+        Decision::Deny(d) => json!({"allow": false, "status": d.status, "reason": d.reason.code()}),
+    }
+}
+
+#[test]
+fn corpus_passes_on_the_rust_core() {
+    let cases = load_cases();
+    assert!(cases.len() >= 150, "corpus has only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for (file, config, case) in &cases {
+        let name = case["name"].as_str().unwrap_or("?");
+        let gate = Gate::from_json(&config.to_string())
+            .unwrap_or_else(|e| panic!("{file}: {name}: config: {e}"));
+        let (_, req) = OwnedRequest::from_value(&case["request"])
+            .unwrap_or_else(|e| panic!("{file}: {name}: {e}"));
+        let now = case["now"].as_u64().expect("now");
+        let got = decision_json(&req.with_view(|r| gate.check(r, now)));
+        let want = &case["expect"];
+        let mut ok = got["allow"] == want["allow"]
+            && got["status"] == want["status"]
+            && got["reason"] == want["reason"];
+        if let Some(fwd) = want.get("forward") {
+            ok &= &got["forward"] == fwd;
+        }
+        if !ok {
+            failures.push(format!("{file}: {name}\n    want {want}\n    got  {got}"));
+        }
+    }
+    let passed = cases.len() - failures.len();
+    let summary = json!({"passed": passed, "failed": failures.len(), "skipped": 0});
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/conformance");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join("rust.json"), summary.to_string()).expect("write summary");
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
