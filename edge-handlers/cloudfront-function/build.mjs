@@ -1,0 +1,440 @@
+#!/usr/bin/env node
+// Turns a playgate config (docs/contracts.md §1) into a CloudFront Function (runtime
+// cloudfront-js-2.0) plus a KeyValueStore import file holding the HMAC secrets.
+//
+//   node build.mjs config.json --out dist/      → dist/function.js, dist/kvs-import.json
+//
+// The config is validated like the Rust core validates it (unknown fields, ranges, key sizes, channel
+// patterns); what CloudFront Functions cannot do (HS384/HS512/ES384: no SHA-384/512, no ECDSA there)
+// is refused with a pointer to Lambda@Edge. Nothing in the config is ignored silently.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const TEMPLATE = path.join(HERE, 'template.js');
+/** CloudFront Functions' hard limit on function code. */
+export const MAX_FUNCTION_BYTES = 10240;
+
+/** A config the core itself would refuse; `field` is the path of the offending field. */
+export class ConfigError extends Error {
+  constructor(field, message) {
+    super(field ? `${field}: ${message}` : message);
+    this.field = field;
+    this.code = 'invalid_config';
+  }
+}
+
+/** A valid config asking for something CloudFront Functions cannot do. */
+export class UnsupportedError extends Error {
+  constructor(message) {
+    super(message);
+    this.code = 'unsupported_on_cloudfront_functions';
+  }
+}
+
+const ALGS = ['HS256', 'HS384', 'HS512', 'ES384'];
+const MIN_SECRET = { HS256: 32, HS384: 48, HS512: 64 };
+
+// --- strict reading ------------------------------------------------------------------------------
+
+/** JSON.parse keeps the last of duplicate members; serde refuses them, so do we. */
+function checkDuplicates(text) {
+  const tokens = text.match(/"(?:[^"\\]|\\.)*"|[{}[\]:]/g) || [];
+  const stack = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === '{') stack.push({ path: keyPath(stack), seen: new Set() });
+    else if (t === '[') stack.push(null);
+    else if (t === '}' || t === ']') stack.pop();
+    else if (tokens[i + 1] === ':') {
+      const top = stack[stack.length - 1];
+      const name = JSON.parse(t);
+      if (top.seen.has(name)) throw new ConfigError(top.path, `duplicate field \`${name}\``);
+      top.seen.add(name);
+      top.last = name;
+    }
+  }
+  function keyPath(st) {
+    return st.filter(Boolean).map((f) => f.last).filter((x) => x !== undefined).join('.');
+  }
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function kind(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a sequence';
+  if (typeof v === 'object') return 'a map';
+  if (typeof v === 'string') return 'a string';
+  return typeof v === 'number' ? (Number.isInteger(v) ? 'an integer' : 'a floating point number') : `a ${typeof v}`;
+}
+
+/** Checks an object's members against a schema: { name: checker }. Unknown members are errors. */
+function fields(at, v, schema, required = []) {
+  if (!isObject(v)) throw new ConfigError(at, `invalid type: ${kind(v)}, expected a map`);
+  for (const k of Object.keys(v)) {
+    if (!(k in schema)) {
+      throw new ConfigError(at, `unknown field \`${k}\`, expected one of ${Object.keys(schema).map((s) => `\`${s}\``).join(', ')}`);
+    }
+  }
+  for (const k of required) if (!(k in v)) throw new ConfigError(at, `missing field \`${k}\``);
+  const out = {};
+  for (const [k, check] of Object.entries(schema)) {
+    out[k] = check(at ? `${at}.${k}` : k, v[k]);
+  }
+  return out;
+}
+
+const opt = (check, dflt) => (at, v) => (v === undefined ? dflt : check(at, v));
+// `Option<T>` fields take `null` as absent; fields with a plain default do not.
+const nullable = (check) => (at, v) => (v === undefined || v === null ? undefined : check(at, v));
+
+function str(at, v) {
+  if (typeof v !== 'string') throw new ConfigError(at, `invalid type: ${kind(v)}, expected a string`);
+  return v;
+}
+function bool(at, v) {
+  if (typeof v !== 'boolean') throw new ConfigError(at, `invalid type: ${kind(v)}, expected a boolean`);
+  return v;
+}
+const uint = (max) => (at, v) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ConfigError(at, `invalid type: ${kind(v)}, expected a non-negative integer`);
+  if (v > max) throw new ConfigError(at, `invalid value: ${v}, expected an integer up to ${max}`);
+  return v;
+};
+const list = (check) => (at, v) => {
+  if (!Array.isArray(v)) throw new ConfigError(at, `invalid type: ${kind(v)}, expected a sequence`);
+  return v.map((x, i) => check(`${at}[${i}]`, x));
+};
+
+function source(at, v) {
+  if (!isObject(v) || Object.keys(v).length !== 1) {
+    throw new ConfigError(at, 'expected one of {"query": NAME}, {"cookie": NAME}, {"bearer": true}, {"path_segment": true}');
+  }
+  const [k, x] = Object.entries(v)[0];
+  switch (k) {
+    case 'query':
+    case 'cookie':
+      return { [k]: str(`${at}.${k}`, x) };
+    case 'bearer':
+    case 'path_segment':
+      return { [k]: bool(`${at}.${k}`, x) };
+    default:
+      throw new ConfigError(at, `unknown variant \`${k}\`, expected one of \`query\`, \`cookie\`, \`bearer\`, \`path_segment\``);
+  }
+}
+
+function alg(at, v) {
+  if (typeof v !== 'string' || !ALGS.includes(v)) throw new ConfigError(at, `expected one of ${ALGS.join(', ')}`);
+  return v;
+}
+
+const U64 = Number.MAX_SAFE_INTEGER;
+
+/** The shape check (the core's serde layer): types, unknown and missing fields, defaults. */
+function shape(v) {
+  return fields('', v, {
+    keys: list((at, k) =>
+      fields(at, k, {
+        kid: str,
+        alg,
+        secret: nullable(str),
+        public_key: nullable(str),
+        jwk: nullable((a, j) =>
+          fields(a, j, { kty: str, crv: str, x: str, y: str, d: nullable(str), kid: nullable(str), alg: nullable(str), use: nullable(str) }, ['kty', 'crv', 'x', 'y']),
+        ),
+      }, ['kid', 'alg']),
+    ),
+    token: opt((at, t) => fields(at, t, {
+      sources: opt(list(source), [{ query: 'token' }]),
+      max_length: opt(uint(U64), 4096),
+    }), { sources: [{ query: 'token' }], max_length: 4096 }),
+    claims: opt((at, c) => fields(at, c, {
+      require_exp: opt(bool, true),
+      leeway: opt(uint(U64), 0),
+      max_lifetime: opt(uint(U64), 86400),
+      channel: nullable((a, ch) => fields(a, ch, { arn: nullable(str), arns: nullable(list(str)), path: nullable(str) })),
+    }), { require_exp: true, leeway: 0, max_lifetime: 86400, channel: undefined }),
+    deny: opt((at, d) => fields(at, d, {
+      missing_token_status: opt(uint(65535), 401),
+      status: opt(uint(65535), 403),
+      debug: opt(bool, false),
+    }), { missing_token_status: 401, status: 403, debug: false }),
+  }, ['keys']);
+}
+
+/** Strict base64url without padding (canonical), as the core decodes secrets. */
+function b64u(s) {
+  if (!/^[\w-]*$/.test(s)) return undefined;
+  const b = Buffer.from(s, 'base64url');
+  return b.toString('base64url') === s ? b : undefined;
+}
+
+function validateArn(at, arn, template) {
+  if (!(arn.startsWith('arn:') && arn.split(':').length >= 6)) {
+    throw new ConfigError(at, 'expected an ARN like arn:aws:ivs:us-west-2:123456789012:channel/abcd');
+  }
+  if (template !== arn.includes('{id}')) {
+    throw new ConfigError(at, template ? 'the ARN template must contain {id}' : 'a fixed ARN must not contain {id}; add `path`');
+  }
+}
+
+function channel(c) {
+  const { arn, arns, path: p } = c;
+  if (arn !== undefined && arns === undefined && p === undefined) {
+    validateArn('claims.channel.arn', arn, false);
+    return { arns: [arn] };
+  }
+  if (arn === undefined && arns !== undefined && p === undefined && arns.length > 0) {
+    arns.forEach((a, i) => validateArn(`claims.channel.arns[${i}]`, a, false));
+    return { arns };
+  }
+  if (arn !== undefined && arns === undefined && p !== undefined) {
+    validateArn('claims.channel.arn', arn, true);
+    const at = p.indexOf('{id}');
+    if (at < 0) throw new ConfigError('claims.channel.path', 'must contain {id}, e.g. /channels/{id}/');
+    const prefix = p.slice(0, at), rest = p.slice(at + 4);
+    if (!prefix.startsWith('/') || !prefix.endsWith('/') || rest.includes('{id}')) {
+      throw new ConfigError('claims.channel.path', 'must look like /prefix/{id}/ with {id} a whole path segment, once');
+    }
+    if (rest !== '' && !rest.startsWith('/')) throw new ConfigError('claims.channel.path', '{id} must be a whole path segment');
+    const t = arn.indexOf('{id}');
+    return { prefix, rest, head: arn.slice(0, t), tail: arn.slice(t + 4) };
+  }
+  throw new ConfigError('claims.channel', 'give `arn`, or `arns` (non-empty), or `path` with an `arn` template containing {id}');
+}
+
+/**
+ * Validates a config (JSON text or parsed object) like the core does, then checks that CloudFront
+ * Functions can serve it. Returns the normalised config; throws ConfigError or UnsupportedError.
+ */
+export function validate(input) {
+  let raw = input;
+  if (typeof input === 'string') {
+    try {
+      raw = JSON.parse(input);
+    } catch (e) {
+      throw new ConfigError('', `not JSON: ${e.message}`);
+    }
+    checkDuplicates(input);
+  }
+  const c = shape(raw);
+  if (c.keys.length < 1 || c.keys.length > 16) throw new ConfigError('keys', 'give between 1 and 16 keys');
+  c.keys.forEach((k, i) => {
+    const at = (n) => `keys[${i}].${n}`;
+    if (c.keys.slice(0, i).some((o) => o.kid === k.kid)) throw new ConfigError(at('kid'), `duplicate kid ${JSON.stringify(k.kid)}`);
+    const kidLen = Buffer.byteLength(k.kid);
+    if (kidLen < 1 || kidLen > 128) throw new ConfigError(at('kid'), 'must be 1 to 128 characters');
+    if (k.alg === 'ES384') {
+      if (k.secret !== undefined) throw new ConfigError(at('secret'), 'an ES384 key takes `public_key` or `jwk`, not `secret`');
+      if ((k.public_key === undefined) === (k.jwk === undefined)) {
+        throw new ConfigError(at('public_key'), 'an ES384 key needs exactly one of `public_key` (PEM) or `jwk`');
+      }
+      if (k.jwk && k.jwk.d !== undefined) {
+        throw new ConfigError(at('jwk.d'), 'private key material does not belong in a gate config; give the public JWK');
+      }
+      return; // The key itself is checked by the core; it cannot be used here anyway (below).
+    }
+    if (k.public_key !== undefined || k.jwk !== undefined) {
+      throw new ConfigError(at('alg'), 'an HS key takes `secret` only; `public_key`/`jwk` are for ES384');
+    }
+    if (k.secret === undefined) throw new ConfigError(at('secret'), 'required for HS keys');
+    const bytes = b64u(k.secret);
+    if (!bytes) throw new ConfigError(at('secret'), 'must be base64url without padding');
+    if (bytes.length < MIN_SECRET[k.alg]) {
+      throw new ConfigError(at('secret'), `${k.alg} needs at least ${MIN_SECRET[k.alg]} bytes, got ${bytes.length}`);
+    }
+  });
+  const t = c.token;
+  if (t.sources.length === 0) throw new ConfigError('token.sources', 'give at least one source');
+  t.sources.forEach((s, i) => {
+    const n = s.query ?? s.cookie;
+    if (n !== undefined && (n === '' || /[&=; ]/.test(n))) {
+      throw new ConfigError(`token.sources[${i}]`, 'name must be non-empty, without & = ; or space');
+    }
+    if (s.bearer === false || s.path_segment === false) throw new ConfigError(`token.sources[${i}]`, 'use `true` or leave the source out');
+  });
+  if (t.max_length < 16 || t.max_length > 16384) throw new ConfigError('token.max_length', 'must be between 16 and 16384');
+  if (c.claims.leeway > 300) throw new ConfigError('claims.leeway', 'at most 300 seconds');
+  if (c.claims.max_lifetime === 0) throw new ConfigError('claims.max_lifetime', 'must be positive');
+  if (c.claims.channel !== undefined) c.claims.channel = channel(c.claims.channel);
+  for (const f of ['missing_token_status', 'status']) {
+    if (c.deny[f] < 400 || c.deny[f] > 599) throw new ConfigError(`deny.${f}`, 'must be an HTTP error status (400-599)');
+  }
+  const bad = c.keys.find((k) => k.alg !== 'HS256');
+  if (bad) {
+    throw new UnsupportedError(
+      `keys[${c.keys.indexOf(bad)}] (kid ${JSON.stringify(bad.kid)}) is ${bad.alg}: CloudFront Functions have no ` +
+        `${bad.alg === 'ES384' ? 'ECDSA or SHA-384' : bad.alg === 'HS384' ? 'SHA-384' : 'SHA-512'}, so only HS256 keys can be ` +
+        'verified there. Use the Lambda@Edge handler (edge-handlers/lambda-edge) for this config.',
+    );
+  }
+  return c;
+}
+
+// --- generation ----------------------------------------------------------------------------------
+
+const STATUS_TEXT = {
+  400: 'Bad Request', 401: 'Unauthorized', 402: 'Payment Required', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 407: 'Proxy Authentication Required', 410: 'Gone', 429: 'Too Many Requests',
+  451: 'Unavailable For Legal Reasons', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+/** Keeps `//#if f` … `//#endif` sections whose feature is on, drops comments and indentation. */
+export function render(template, features, values) {
+  const out = [];
+  let keep = true;
+  for (const line of template.split('\n')) {
+    const l = line.trim();
+    const m = /^\/\/#if (\w+)$/.exec(l);
+    if (m) {
+      if (!(m[1] in features)) throw new Error(`template: unknown feature ${m[1]}`);
+      keep = features[m[1]];
+      continue;
+    }
+    if (l === '//#endif') {
+      keep = true;
+      continue;
+    }
+    if (!keep || l === '' || l.startsWith('//')) continue;
+    out.push(l);
+  }
+  let code = out.join('\n') + '\n';
+  code = code.replace(/__([A-Z_]+)__/g, (all, name) => {
+    if (!(name in values)) throw new Error(`template: no value for ${all}`);
+    return values[name];
+  });
+  return code;
+}
+
+// A whitespace-and-comment minifier for the template's own style (semicolons everywhere, no template
+// literals with substitutions). It lexes strings and regex literals so it never touches their
+// contents; identifiers and punctuation are kept as written.
+const PUNCT = /^(?:>>>=|===|!==|>>>|<<=|>>=|\*\*=|=>|\.\.\.|[-+*\/%&|^<>!=]=|&&|\|\||\?\?|\+\+|--|<<|>>|\*\*|[{}()[\];,<>+\-*\/%&|^!~?:=.])/;
+const REGEX_AFTER = new Set(['(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '&&', '||', '=>', '==', '!=', '===', '!==', 'return', 'typeof', '+', '-', '*', '%', '<', '>', '<=', '>=']);
+export function minify(src) {
+  const out = [];
+  let i = 0, newline = false;
+  const word = (c) => /[\w$]/.test(c);
+  const push = (tok) => {
+    const prev = out.length ? out[out.length - 1] : '';
+    let sep = '';
+    if (prev && word(prev[prev.length - 1]) && word(tok[0])) sep = ' ';
+    else if (prev && /[+-]$/.test(prev) && /^[+-]/.test(tok)) sep = ' ';
+    // Keep a line break where automatic semicolon insertion could matter.
+    if (newline && prev && !/^[;{},(\[:]$/.test(prev) && !/^[;})\]:,.]/.test(tok)) sep = '\n';
+    if (newline && prev === '}' && /^[([`+\-/]/.test(tok)) sep = '\n';
+    out.push(sep + tok);
+    newline = false;
+  };
+  const last = () => {
+    for (let k = out.length - 1; k >= 0; k--) { const t = out[k].trim(); if (t) return t; }
+    return '';
+  };
+  while (i < src.length) {
+    const c = src[i], rest = src.slice(i);
+    let m;
+    if (c === '\n') { newline = true; i++; continue; }
+    if (/\s/.test(c)) { i++; continue; }
+    if (rest.startsWith('//')) { i = src.indexOf('\n', i); if (i < 0) i = src.length; continue; }
+    if (rest.startsWith('/*')) { i = src.indexOf('*/', i) + 2; continue; }
+    if ((m = /^'(?:[^'\\\n]|\\.)*'|^"(?:[^"\\\n]|\\.)*"|^`(?:[^`\\$]|\\[\s\S])*`/.exec(rest))) { push(m[0]); i += m[0].length; continue; }
+    if (c === '/' && (REGEX_AFTER.has(last()) || !last())) {
+      m = /^\/(?:[^/\\\n[]|\\.|\[(?:[^\]\\\n]|\\.)*\])+\/[a-z]*/.exec(rest);
+      if (!m) throw new Error(`minify: unterminated regex at ${i}`);
+      push(m[0]); i += m[0].length; continue;
+    }
+    if ((m = /^[\w$]+/.exec(rest))) { push(m[0]); i += m[0].length; continue; }
+    if ((m = PUNCT.exec(rest))) { push(m[0]); i += m[0].length; continue; }
+    throw new Error(`minify: unexpected ${JSON.stringify(c)} at ${i}`);
+  }
+  return out.join('') + '\n';
+}
+
+/** The function source and KVS import document for a config (JSON text or parsed object). */
+export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8')) {
+  const c = validate(config);
+  const sources = c.token.sources.map((s) =>
+    s.query !== undefined ? `[Q, ${JSON.stringify(s.query)}]`
+      : s.cookie !== undefined ? `[C, ${JSON.stringify(s.cookie)}]`
+        : s.bearer ? '[B]' : '[P]');
+  const has = (k) => c.token.sources.some((s) => s[k] !== undefined);
+  const ch = c.claims.channel;
+  const features = {
+    query: has('query'),
+    cookie: has('cookie'),
+    bearer: has('bearer'),
+    path: has('path_segment'),
+    channel: ch !== undefined,
+    channel_fixed: ch !== undefined && ch.arns !== undefined,
+    channel_path: ch !== undefined && ch.prefix !== undefined,
+    debug: c.deny.debug,
+  };
+  const { missing_token_status: ms, status: ds } = c.deny;
+  const text = (s) => JSON.stringify(STATUS_TEXT[s] || (s < 500 ? 'Client Error' : 'Server Error'));
+  const values = {
+    KIDS: JSON.stringify(c.keys.map((k) => k.kid)),
+    MISSING_STATUS: String(ms),
+    STATUS: String(ds),
+    STATUS_TEXT: ms === ds ? text(ds) : `(s == ${ms} ? ${text(ms)} : ${text(ds)})`,
+    SOURCES: `[${sources.join(', ')}]`,
+    MAX_LENGTH: String(c.token.max_length),
+    REQUIRE_EXP: String(c.claims.require_exp),
+    LEEWAY: String(c.claims.leeway),
+    MAX_LIFETIME: String(c.claims.max_lifetime),
+    ARNS: JSON.stringify(ch && ch.arns),
+    CHANNEL_PREFIX: JSON.stringify(ch && ch.prefix),
+    CHANNEL_REST: JSON.stringify(ch && ch.rest),
+    ARN_HEAD: JSON.stringify(ch && ch.head),
+    ARN_TAIL: JSON.stringify(ch && ch.tail),
+  };
+  const code = minify(render(template, features, values));
+  const bytes = Buffer.byteLength(code);
+  if (bytes > MAX_FUNCTION_BYTES) {
+    throw new UnsupportedError(`the generated function is ${bytes} bytes, above CloudFront Functions' ${MAX_FUNCTION_BYTES}-byte limit`);
+  }
+  const kvs = {
+    data: c.keys.map((k) => ({ key: `key:${k.kid}`, value: JSON.stringify({ alg: k.alg, secret: k.secret }) })),
+  };
+  return { code, bytes, kvs, features };
+}
+
+// --- command line --------------------------------------------------------------------------------
+
+function main(argv) {
+  const args = argv.slice(2);
+  const outAt = args.indexOf('--out');
+  const out = outAt >= 0 ? args[outAt + 1] : undefined;
+  const rest = args.filter((_, i) => i !== outAt && i !== outAt + 1);
+  if (rest.length !== 1 || (outAt >= 0 && !out)) {
+    process.stderr.write('usage: node build.mjs <config.json> [--out DIR]\n' +
+      '  writes DIR/function.js (the CloudFront Function) and DIR/kvs-import.json (secrets: keep private)\n');
+    return 2;
+  }
+  let result;
+  try {
+    result = generate(fs.readFileSync(rest[0], 'utf8'));
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof UnsupportedError) {
+      process.stderr.write(`playgate cloudfront-function: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const dir = out || 'dist';
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'function.js'), result.code);
+  fs.writeFileSync(path.join(dir, 'kvs-import.json'), JSON.stringify(result.kvs, null, 2) + '\n', { mode: 0o600 });
+  const on = Object.entries(result.features).filter(([, v]) => v).map(([k]) => k);
+  process.stdout.write(`${path.join(dir, 'function.js')}: ${result.bytes} bytes (limit ${MAX_FUNCTION_BYTES}); features: ${on.join(', ') || 'none'}\n` +
+    `${path.join(dir, 'kvs-import.json')}: ${result.kvs.data.length} key(s) — contains secrets, do not commit\n`);
+  return 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = main(process.argv);
+}

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// Runs the conformance corpus through the generated CloudFront Function, in Node (the harness) and
+// under njs, and writes target/conformance/cloudfront-{node,njs}.json plus the size budget.
+//
+//   node test/conformance.mjs [node|njs|all]     (exit 1 when a case fails)
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generate, UnsupportedError } from '../build.mjs';
+import { HERE, ROOT, compare, decisionOf, loadCorpus, loadFunction, memoryKvs, toCloudFrontEvent, withDebug } from './harness.mjs';
+
+export const OUT_DIR = path.join(ROOT, 'target/conformance');
+
+/**
+ * Groups cases by config and generates the production and debug builds once per config.
+ * Returns [{ config, prod, dbg, debugConfigured, cases }] and the skipped cases with reasons.
+ */
+export function prepare(cases) {
+  const groups = new Map();
+  const skipped = [];
+  for (const c of cases) {
+    let g = groups.get(c.configText);
+    if (!g) {
+      g = { configText: c.configText, configName: c.configName, cases: [] };
+      try {
+        g.prod = generate(c.configText);
+        g.dbg = generate(withDebug(c.configText));
+        g.debugConfigured = g.prod.features.debug;
+      } catch (e) {
+        g.error = e;
+      }
+      groups.set(c.configText, g);
+    }
+    if (g.error instanceof UnsupportedError) {
+      const alg = /is (\w+):/.exec(g.error.message);
+      skipped.push({ c, reason: `generator refuses the config (${alg ? alg[1] : 'unsupported'} needs Lambda@Edge)` });
+    } else {
+      g.cases.push(c);
+    }
+  }
+  return { groups: [...groups.values()].filter((g) => g.cases.length), skipped };
+}
+
+function summary(results, skipped) {
+  const s = { passed: 0, failed: 0, skipped: skipped.length, skipped_reasons: {} };
+  for (const { reason } of skipped) s.skipped_reasons[reason] = (s.skipped_reasons[reason] || 0) + 1;
+  for (const r of results) r.bad.length ? s.failed++ : s.passed++;
+  return s;
+}
+
+/** Runs every runnable case in Node. */
+export async function runNode(cases) {
+  const { groups, skipped } = prepare(cases);
+  const results = [];
+  for (const g of groups) {
+    if (g.error) {
+      for (const c of g.cases) results.push({ c, bad: [`generator refused a config the core accepts: ${g.error.message}`] });
+      continue;
+    }
+    const prod = loadFunction(g.prod.code, memoryKvs(g.prod.kvs.data));
+    const dbg = loadFunction(g.dbg.code, memoryKvs(g.dbg.kvs.data));
+    for (const c of g.cases) {
+      let bad;
+      try {
+        const p = decisionOf(await prod(toCloudFrontEvent(c.request), c.now));
+        const d = decisionOf(await dbg(toCloudFrontEvent(c.request), c.now));
+        bad = compare(c.expect, p, d, g.debugConfigured);
+      } catch (e) {
+        bad = [`threw: ${e.stack || e}`];
+      }
+      results.push({ c, bad });
+    }
+  }
+  return { results, skipped, summary: summary(results, skipped) };
+}
+
+/** Is njs (Debian package `njs`) installed? */
+export function njsAvailable() {
+  try {
+    execFileSync('njs', ['-v'], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Appended to the generated code: runs cases from a file, writes the raw results to another. Kept to
+// what njs 0.7 accepts (named async function, `await` only as an assignment's right-hand side).
+const DRIVER = `
+async function __playgate_main(input, output) {
+    const cases = JSON.parse(fs.readFileSync(input));
+    const out = [];
+    cf._load(cases.kvs);
+    for (let i = 0; i < cases.items.length; i++) {
+        const c = cases.items[i];
+        Date.now = () => c.now * 1000;
+        let r;
+        try {
+            r = await handler(c.event);
+        } catch (e) {
+            r = { error: String(e) };
+        }
+        out.push(r);
+    }
+    fs.writeFileSync(output, JSON.stringify(out));
+}
+`;
+
+/** Runs `code` under njs with the stub `cloudfront` module on [{event, now}]; returns raw results. */
+export function runUnderNjs(code, kvsData, items, dir) {
+  const id = Math.random().toString(36).slice(2);
+  const input = path.join(dir, `${id}.in.json`);
+  const output = path.join(dir, `${id}.out.json`);
+  const script = path.join(dir, `${id}.js`);
+  fs.writeFileSync(input, JSON.stringify({ kvs: kvsData, items }));
+  fs.writeFileSync(script, `import fs from 'fs';\n${code}${DRIVER}__playgate_main(${JSON.stringify(input)}, ${JSON.stringify(output)}).then(() => {}, e => { console.log('driver error: ' + e); });\n`);
+  execFileSync('njs', ['-p', path.join(HERE, 'njs'), script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!fs.existsSync(output)) throw new Error('njs produced no results');
+  return JSON.parse(fs.readFileSync(output, 'utf8'));
+}
+
+/** Runs every runnable case under njs (one njs process per config and build). */
+export async function runNjs(cases) {
+  const { groups, skipped } = prepare(cases);
+  const results = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'playgate-njs-'));
+  try {
+    for (const g of groups) {
+      if (g.error) {
+        for (const c of g.cases) results.push({ c, bad: [`generator refused a config the core accepts: ${g.error.message}`] });
+        continue;
+      }
+      const items = g.cases.map((c) => ({ event: toCloudFrontEvent(c.request), now: c.now }));
+      let prod, dbg;
+      try {
+        prod = runUnderNjs(g.prod.code, g.prod.kvs.data, items, dir);
+        dbg = runUnderNjs(g.dbg.code, g.dbg.kvs.data, items, dir);
+      } catch (e) {
+        for (const c of g.cases) results.push({ c, bad: [`njs failed: ${e.stderr ? e.stderr.toString() : e.message}`] });
+        continue;
+      }
+      g.cases.forEach((c, i) => {
+        const bad = prod[i] && prod[i].error ? [`threw under njs: ${prod[i].error}`]
+          : compare(c.expect, decisionOf(prod[i]), decisionOf(dbg[i]), g.debugConfigured);
+        results.push({ c, bad });
+      });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { results, skipped, summary: summary(results, skipped) };
+}
+
+/** The full-featured function (every source, channel path, debug) for the size budget. */
+export function fullFeatured() {
+  const secret = Buffer.alloc(32, 1).toString('base64url');
+  const config = {
+    keys: [{ kid: 'k1', alg: 'HS256', secret }, { kid: 'k2', alg: 'HS256', secret }],
+    token: { sources: [{ query: 'token' }, { cookie: 'pg_token' }, { bearer: true }, { path_segment: true }], max_length: 4096 },
+    claims: { require_exp: true, leeway: 30, max_lifetime: 86400, channel: { path: '/channels/{id}/', arn: 'arn:aws:ivs:us-west-2:123456789012:channel/{id}' } },
+    deny: { missing_token_status: 401, status: 403, debug: true },
+  };
+  return generate(JSON.stringify(config));
+}
+
+function report(surface, run) {
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  fs.writeFileSync(path.join(OUT_DIR, `${surface}.json`), JSON.stringify(run.summary, null, 2) + '\n');
+  for (const r of run.results.filter((r) => r.bad.length)) {
+    process.stdout.write(`FAIL ${surface} ${r.c.file} :: ${r.c.name}\n  ${r.bad.join('\n  ')}\n`);
+  }
+  const s = run.summary;
+  process.stdout.write(`${surface}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped ${JSON.stringify(s.skipped_reasons)}\n`);
+}
+
+async function main() {
+  const which = process.argv[2] || 'all';
+  const cases = loadCorpus();
+  if (!cases.length) {
+    process.stderr.write('no conformance corpus in fixtures/conformance (run `cargo run -p playgate-fixtures`)\n');
+    return 1;
+  }
+  let failed = 0;
+  if (which === 'node' || which === 'all') {
+    const run = await runNode(cases);
+    report('cloudfront-node', run);
+    failed += run.summary.failed;
+  }
+  if (which === 'njs' || which === 'all') {
+    if (!njsAvailable()) {
+      process.stderr.write('njs is not installed (Debian package `njs`)\n');
+      return 1;
+    }
+    const run = await runNjs(cases);
+    report('cloudfront-njs', run);
+    failed += run.summary.failed;
+  }
+  const full = fullFeatured();
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  fs.writeFileSync(path.join(OUT_DIR, 'budgets-cloudfront.json'), JSON.stringify({ cloudfront_function_bytes: full.bytes }, null, 2) + '\n');
+  process.stdout.write(`cloudfront_function_bytes (full-featured): ${full.bytes}\n`);
+  return failed ? 1 : 0;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main();
+}
