@@ -1,12 +1,377 @@
-//! `playgate serve`: HLS files behind the gate, with the demo page (issue 7).
+//! `playgate serve`: a directory of HLS files behind the gate (via `playgate-tower`), plus the
+//! demo-only endpoints that make it a self-contained "it works" demo: a token endpoint, a page that
+//! plays the stream with hls.js, and a feed of the gate's recent decisions.
+//!
+//! Routes (demo ones only without `--no-demo`):
+//! - `/<token>/...`, `/<sid>.<token>/...`, `/...?token=...`: the files, through the gate.
+//! - `GET /` → `/demo/`; `GET /demo/` the page, `/demo/app.js`, `/demo/hls.min.js` (from npm).
+//! - `GET /tokengenerate?asset=master.m3u8&mode=path|query&ttl=300`: a playback URL (like the AWS
+//!   seed's endpoint of the same name).
+//! - `GET /api/decisions`: the gate's recent decisions, tokens redacted.
 
-use anyhow::Result;
+use anyhow::{bail, Context, Result};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use playgate::config::Alg;
+use playgate::mint::SigningKey;
+use playgate::{Decision, Gate};
+use playgate_tower::{DecisionEvent, PlaygateLayer};
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+use tower::Layer;
+use tower_http::services::ServeDir;
 
 /// Arguments of `playgate serve`.
 #[derive(clap::Args)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// Directory of HLS files to serve (default: the bundled test stream, fixtures/hls).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Address to listen on. The default stays on this machine.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Gate configuration JSON (the same file every playgate surface reads). Without it, a dev
+    /// configuration with a key generated at start is used.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Signing key document (`playgate keygen` output) for the demo token endpoint when `--config`
+    /// is given. Without it, /tokengenerate is off.
+    #[arg(long)]
+    signing_key: Option<PathBuf>,
+    /// Turn the demo page and endpoints off: only gated files are served.
+    #[arg(long)]
+    no_demo: bool,
+    /// Serve the directory WITHOUT the gate. For benchmark baselines only.
+    #[arg(long)]
+    no_gate: bool,
+    /// Folder with the demo's package.json and node_modules (hls.js). Default: cli/demo.
+    #[arg(long)]
+    demo_dir: Option<PathBuf>,
+}
 
-pub fn run(_args: ServeArgs) -> Result<ExitCode> {
-    anyhow::bail!("serve is not implemented yet")
+/// How many decisions /api/decisions remembers.
+const DECISION_LOG: usize = 200;
+/// Longest lifetime the token endpoint will mint (tokens carry `aws:viewer-id`, capped at 600 s).
+const MAX_TTL: u64 = 600;
+
+struct Demo {
+    signing: Option<SigningKey>,
+    decisions: Mutex<Decisions>,
+    hls_js: PathBuf,
+    dev_config: bool,
+}
+
+#[derive(Default)]
+struct Decisions {
+    recent: VecDeque<Value>,
+    allowed: u64,
+    denied: u64,
+}
+
+pub fn run(args: ServeArgs) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let dir = locate(args.dir.as_deref(), "fixtures/hls", "../fixtures/hls")?;
+    let demo_on = !args.no_demo && !args.no_gate;
+    if demo_on && !args.listen.ip().is_loopback() {
+        bail!("the demo endpoints mint tokens for anyone who asks: listen on a loopback address, or pass --no-demo");
+    }
+
+    let (gate, signing, dev_config, what) = gate_and_key(&args)?;
+    let files = tower::ServiceBuilder::new().map_response(hls_content_type).service(ServeDir::new(&dir));
+    let (app, banner) = if args.no_gate {
+        (Router::new().fallback_service(files), "WITHOUT the gate (--no-gate: benchmark baseline)".to_string())
+    } else {
+        let demo = Arc::new(Demo {
+            signing,
+            decisions: Mutex::new(Decisions::default()),
+            hls_js: locate(args.demo_dir.as_deref(), "cli/demo", "demo")
+                .unwrap_or_else(|_| PathBuf::from("cli/demo"))
+                .join("node_modules/hls.js/dist/hls.min.js"),
+            dev_config,
+        });
+        let mut layer = PlaygateLayer::new(gate);
+        if demo_on {
+            let log = demo.clone();
+            layer = layer.on_decision(move |ev| log.record(ev));
+        }
+        let gated = layer.layer(files);
+        let router = if demo_on { demo_routes(demo) } else { Router::new() };
+        (router.fallback_service(gated), format!("behind the gate ({what})"))
+    };
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (another server there? try --listen 127.0.0.1:0)", args.listen))?;
+    let addr = listener.local_addr()?;
+    println!("playgate serve: {} {banner}", dir.display());
+    if demo_on {
+        println!("open http://{addr}/demo/ to play the stream");
+    } else {
+        println!("listening on http://{addr}/");
+    }
+    use std::io::Write;
+    std::io::stdout().flush()?;
+
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// A path given on the command line, else `default` under the working directory, else `fallback`
+/// next to this crate (so `cargo run` works from anywhere in the checkout).
+fn locate(given: Option<&Path>, default: &str, fallback: &str) -> Result<PathBuf> {
+    if let Some(p) = given {
+        if !p.is_dir() {
+            bail!("{} is not a directory", p.display());
+        }
+        return Ok(p.to_path_buf());
+    }
+    let here = PathBuf::from(default);
+    if here.is_dir() {
+        return Ok(here);
+    }
+    let there = Path::new(env!("CARGO_MANIFEST_DIR")).join(fallback);
+    if there.is_dir() {
+        return Ok(there);
+    }
+    bail!("{default} not found: run from the repository root or pass the path")
+}
+
+/// The gate, the key the token endpoint signs with, whether the config is the built-in dev one,
+/// and a line saying which config is in use.
+fn gate_and_key(args: &ServeArgs) -> Result<(Gate, Option<SigningKey>, bool, String)> {
+    if let Some(path) = &args.config {
+        let gate = Gate::from_json(&crate::read(path)?).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let signing = match &args.signing_key {
+            Some(k) => {
+                let doc: Value = serde_json::from_str(&crate::read(k)?).context("signing key is not JSON")?;
+                let doc = doc.get("signing_key").cloned().unwrap_or(doc);
+                Some(SigningKey::from_json(&doc.to_string()).map_err(|e| anyhow::anyhow!("{}: {e}", k.display()))?)
+            }
+            None => None,
+        };
+        return Ok((gate, signing, false, format!("config {}", path.display())));
+    }
+    if args.signing_key.is_some() {
+        bail!("--signing-key needs --config (the dev config generates its own key)");
+    }
+    let kid = format!("dev-{}", hex(&random::<4>()?));
+    let key = crate::generate_key(Alg::HS256, &kid)?;
+    let config = json!({
+        "keys": [key.verifying_entry()],
+        // Path tokens first: relative playlist URIs carry them to every request. Query tokens work
+        // too (the demo page adds them to every request it makes).
+        "token": { "sources": [{ "path_segment": true }, { "query": "token" }] },
+        "claims": { "max_lifetime": 3600 },
+        // The demo shows why a request was denied; production configs keep debug off.
+        "deny": { "debug": true }
+    });
+    let gate = Gate::from_json(&config.to_string()).map_err(|e| anyhow::anyhow!("dev config: {e}"))?;
+    Ok((gate, Some(key), true, format!("dev config: HS256 key {kid} generated at start, debug reasons on")))
+}
+
+/// The registered HLS media types (RFC 8216 §4), where the generic MIME table says otherwise.
+fn hls_content_type<B>(mut res: axum::http::Response<B>) -> axum::http::Response<B> {
+    let fixed = match res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+        Some("audio/x-mpegurl" | "application/x-mpegurl") => "application/vnd.apple.mpegurl",
+        Some("video/vnd.dlna.mpeg-tts" | "text/x-typescript" | "application/typescript") => "video/mp2t",
+        _ => return res,
+    };
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(fixed));
+    res
+}
+
+fn demo_routes(demo: Arc<Demo>) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::temporary("/demo/") }))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .route("/demo", get(|| async { Redirect::permanent("/demo/") }))
+        .route("/demo/", get(|| async { page(include_str!("../demo/index.html"), "text/html; charset=utf-8") }))
+        .route("/demo/app.js", get(|| async { page(include_str!("../demo/app.js"), "text/javascript; charset=utf-8") }))
+        .route("/demo/hls.min.js", get(hls_js))
+        .route("/tokengenerate", get(token_generate))
+        .route("/api/decisions", get(decisions))
+        .with_state(demo)
+}
+
+fn page(body: &'static str, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+}
+
+async fn hls_js(State(demo): State<Arc<Demo>>) -> Response {
+    match tokio::fs::read(&demo.hls_js).await {
+        Ok(js) => ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], js).into_response(),
+        Err(_) => (
+            StatusCode::NOT_FOUND,
+            format!("hls.js is not installed at {}: run `npm ci` in cli/demo (scripts/demo.sh does)\n", demo.hls_js.display()),
+        )
+            .into_response(),
+    }
+}
+
+/// Mints a token and returns a playback URL, like the AWS seed's `/tokengenerate`.
+async fn token_generate(State(demo): State<Arc<Demo>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let Some(key) = &demo.signing else {
+        return (StatusCode::NOT_FOUND, "no signing key: start serve without --config, or pass --signing-key\n").into_response();
+    };
+    let asset = q.get("asset").map_or("master.m3u8", String::as_str).trim_start_matches('/');
+    if asset.is_empty() || asset.split('/').any(|s| s == ".." || s.is_empty()) || asset.contains(['?', '#', '%']) {
+        return (StatusCode::BAD_REQUEST, "asset: a relative path like master.m3u8\n").into_response();
+    }
+    let ttl = match q.get("ttl").map(|t| t.parse::<u64>()) {
+        None => 300,
+        Some(Ok(t)) if (1..=MAX_TTL).contains(&t) => t,
+        _ => return (StatusCode::BAD_REQUEST, format!("ttl: seconds, 1 to {MAX_TTL}\n")).into_response(),
+    };
+    let path_mode = match q.get("mode").map(String::as_str) {
+        None | Some("path") => true,
+        Some("query") => false,
+        _ => return (StatusCode::BAD_REQUEST, "mode: path or query\n").into_response(),
+    };
+    let (Ok(sid), Ok(viewer)) = (random::<8>(), random::<6>()) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "no system randomness\n").into_response();
+    };
+    let (sid, viewer) = (hex(&sid), q.get("viewer").cloned().unwrap_or_else(|| format!("viewer-{}", hex(&viewer))));
+    let now = crate::now_unix();
+    let claims = json!({
+        "iat": now,
+        "exp": now + ttl,
+        "aws:viewer-id": viewer,
+        "aws:viewer-session-version": 0,
+    });
+    let token = match key.mint(&claims, true) {
+        Ok(t) => t,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    };
+    let path = if path_mode { format!("/{sid}.{token}/{asset}") } else { format!("/{asset}?token={token}") };
+    let mut res = Json(json!({
+        "playback_url": path,
+        "mode": if path_mode { "path" } else { "query" },
+        "token": token,
+        "session_id": sid,
+        "claims": claims,
+        "expires_at": now + ttl,
+    }))
+    .into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn decisions(State(demo): State<Arc<Demo>>) -> Response {
+    let d = match demo.decisions.lock() {
+        Ok(d) => json!({
+            "allowed": d.allowed,
+            "denied": d.denied,
+            "recent": d.recent.iter().collect::<Vec<_>>(),
+            "dev_config": demo.dev_config,
+            "revocation": false,
+        }),
+        Err(_) => json!({"error": "decision log unavailable"}),
+    };
+    let mut res = Json(d).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+impl Demo {
+    fn record(&self, ev: &DecisionEvent<'_>) {
+        let (status, reason, session, viewer) = match ev.decision {
+            Decision::Allow(a) => (200, None, a.claims.path_session_id.clone(), a.claims.viewer_id.clone()),
+            Decision::Deny(d) => (d.status, Some(d.reason.code()), None, None),
+        };
+        let entry = json!({
+            "at_ms": SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0),
+            "method": ev.method.as_str(),
+            "path": redact(ev.uri.path(), ev.uri.query()),
+            "status": status,
+            "reason": reason,
+            "session": session,
+            "viewer": viewer,
+        });
+        if let Ok(mut d) = self.decisions.lock() {
+            if reason.is_some() {
+                d.denied += 1;
+            } else {
+                d.allowed += 1;
+            }
+            if d.recent.len() == DECISION_LOG {
+                d.recent.pop_back();
+            }
+            d.recent.push_front(entry);
+        }
+    }
+}
+
+/// The request path for display: a token-looking first segment and any `token=` value replaced.
+fn redact(path: &str, query: Option<&str>) -> String {
+    let rest = path.strip_prefix('/').unwrap_or(path);
+    let (first, tail) = rest.split_once('/').map_or((rest, ""), |(f, t)| (f, t));
+    let mut out = match first.matches('.').count() {
+        2 => format!("/<token>/{tail}"),
+        3 => format!("/{}.<token>/{tail}", first.split('.').next().unwrap_or("")),
+        _ => path.to_string(),
+    };
+    if let Some(q) = query {
+        let q: Vec<String> = q
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some(("token", _)) => "token=<token>".to_string(),
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&q.join("&"));
+    }
+    out
+}
+
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+    Ok(b)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redaction_hides_tokens() {
+        assert_eq!(redact("/a.b.c/240p/seg_000.ts", None), "/<token>/240p/seg_000.ts");
+        assert_eq!(redact("/s1.a.b.c/master.m3u8", None), "/s1.<token>/master.m3u8");
+        assert_eq!(redact("/master.m3u8", Some("x=1&token=a.b.c")), "/master.m3u8?x=1&token=<token>");
+        assert_eq!(redact("/master.m3u8", None), "/master.m3u8");
+    }
 }
