@@ -682,6 +682,68 @@ impl RevocationFilter {
     }
 }
 
+impl RevocationFilter {
+    /// [`RevocationFilter::kvs_block`] as the KeyValueStore value: standard base64 with padding.
+    pub fn kvs_block_value(&self, index: u32) -> Option<String> {
+        use base64::Engine as _;
+        self.kvs_block(index)
+            .map(|b| base64::engine::general_purpose::STANDARD.encode(b))
+    }
+
+    /// KeyValueStore key of block `index`: `<prefix><lineage hex>:<index>` (see `docs/revocation.md`).
+    pub fn kvs_block_key(&self, prefix: &str, index: u32) -> String {
+        alloc::format!("{prefix}{}:{index}", hex(&self.lineage()))
+    }
+
+    /// KeyValueStore key of a viewer-session entry: `<prefix>v:<key hex>`.
+    pub fn kvs_viewer_key(prefix: &str, entry: &ViewerEntry) -> String {
+        alloc::format!("{prefix}v:{}", hex(&entry.key))
+    }
+
+    /// KeyValueStore value of a viewer-session entry: `<max_version>,<not_after>`.
+    pub fn kvs_viewer_value(entry: &ViewerEntry) -> String {
+        alloc::format!("{},{}", entry.max_version, entry.not_after)
+    }
+
+    /// The JSON stored under the header key `<prefix>h`: everything a one-block lookup needs.
+    pub fn kvs_header_json(&self, prefix: &str) -> String {
+        let p = self.params;
+        alloc::format!(
+            concat!(
+                "{{\"v\":{},\"lineage\":\"{}\",\"seed\":\"{}\",\"log2_block_bits\":{},\"k\":{},",
+                "\"blocks\":{},\"serial\":{},\"created\":{},\"not_after\":{},\"elements\":{},",
+                "\"viewers\":{},\"block_prefix\":{}}}"
+            ),
+            FORMAT_VERSION,
+            hex(&self.lineage()),
+            hex(&self.seed),
+            p.log2_block_bits,
+            p.k,
+            p.blocks,
+            self.serial,
+            self.created,
+            self.not_after,
+            self.element_count,
+            self.viewers.len(),
+            serde_json::Value::String(alloc::format!("{prefix}{}:", hex(&self.lineage()))),
+        )
+    }
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        for nibble in [b >> 4, b & 15] {
+            s.push(char::from(
+                DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+            ));
+        }
+    }
+    s
+}
+
 fn len_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
