@@ -125,9 +125,9 @@ async function newToken() {
 function tampered(url) {
   const t = tokenOf(url);
   if (!t.token) return url;
-  // Flip one character of the signature: same claims, signature no longer verifies.
-  const last = t.token.slice(-2, -1) === 'A' ? 'B' : 'A';
-  const bad = t.token.slice(0, -2) + last + t.token.slice(-1);
+  // Change one character in the middle of the signature: same claims, signature no longer verifies.
+  const i = t.token.length - 10;
+  const bad = t.token.slice(0, i) + (t.token[i] === 'A' ? 'B' : 'A') + t.token.slice(i + 1);
   return url.replace(t.token, bad);
 }
 

@@ -77,7 +77,9 @@ struct Decisions {
 }
 
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(serve(args))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -90,9 +92,14 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
 
     let (gate, signing, dev_config, what) = gate_and_key(&args)?;
-    let files = tower::ServiceBuilder::new().map_response(hls_content_type).service(ServeDir::new(&dir));
+    let files = tower::ServiceBuilder::new()
+        .map_response(hls_content_type)
+        .service(ServeDir::new(&dir));
     let (app, banner) = if args.no_gate {
-        (Router::new().fallback_service(files), "WITHOUT the gate (--no-gate: benchmark baseline)".to_string())
+        (
+            Router::new().fallback_service(files),
+            "WITHOUT the gate (--no-gate: benchmark baseline)".to_string(),
+        )
     } else {
         let demo = Arc::new(Demo {
             signing,
@@ -108,13 +115,25 @@ async fn serve(args: ServeArgs) -> Result<()> {
             layer = layer.on_decision(move |ev| log.record(ev));
         }
         let gated = layer.layer(files);
-        let router = if demo_on { demo_routes(demo) } else { Router::new() };
-        (router.fallback_service(gated), format!("behind the gate ({what})"))
+        let router = if demo_on {
+            demo_routes(demo)
+        } else {
+            Router::new()
+        };
+        (
+            router.fallback_service(gated),
+            format!("behind the gate ({what})"),
+        )
     };
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("cannot listen on {} (another server there? try --listen 127.0.0.1:0)", args.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (another server there? try --listen 127.0.0.1:0)",
+                args.listen
+            )
+        })?;
     let addr = listener.local_addr()?;
     println!("playgate serve: {} {banner}", dir.display());
     if demo_on {
@@ -125,9 +144,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     use std::io::Write;
     std::io::stdout().flush()?;
 
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(())
 }
 
@@ -135,10 +157,11 @@ async fn shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
         tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
     }
     #[cfg(not(unix))]
@@ -169,12 +192,17 @@ fn locate(given: Option<&Path>, default: &str, fallback: &str) -> Result<PathBuf
 /// and a line saying which config is in use.
 fn gate_and_key(args: &ServeArgs) -> Result<(Gate, Option<SigningKey>, bool, String)> {
     if let Some(path) = &args.config {
-        let gate = Gate::from_json(&crate::read(path)?).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let gate = Gate::from_json(&crate::read(path)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let signing = match &args.signing_key {
             Some(k) => {
-                let doc: Value = serde_json::from_str(&crate::read(k)?).context("signing key is not JSON")?;
+                let doc: Value =
+                    serde_json::from_str(&crate::read(k)?).context("signing key is not JSON")?;
                 let doc = doc.get("signing_key").cloned().unwrap_or(doc);
-                Some(SigningKey::from_json(&doc.to_string()).map_err(|e| anyhow::anyhow!("{}: {e}", k.display()))?)
+                Some(
+                    SigningKey::from_json(&doc.to_string())
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", k.display()))?,
+                )
             }
             None => None,
         };
@@ -194,18 +222,31 @@ fn gate_and_key(args: &ServeArgs) -> Result<(Gate, Option<SigningKey>, bool, Str
         // The demo shows why a request was denied; production configs keep debug off.
         "deny": { "debug": true }
     });
-    let gate = Gate::from_json(&config.to_string()).map_err(|e| anyhow::anyhow!("dev config: {e}"))?;
-    Ok((gate, Some(key), true, format!("dev config: HS256 key {kid} generated at start, debug reasons on")))
+    let gate =
+        Gate::from_json(&config.to_string()).map_err(|e| anyhow::anyhow!("dev config: {e}"))?;
+    Ok((
+        gate,
+        Some(key),
+        true,
+        format!("dev config: HS256 key {kid} generated at start, debug reasons on"),
+    ))
 }
 
 /// The registered HLS media types (RFC 8216 §4), where the generic MIME table says otherwise.
 fn hls_content_type<B>(mut res: axum::http::Response<B>) -> axum::http::Response<B> {
-    let fixed = match res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) {
+    let fixed = match res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
         Some("audio/x-mpegurl" | "application/x-mpegurl") => "application/vnd.apple.mpegurl",
-        Some("video/vnd.dlna.mpeg-tts" | "text/x-typescript" | "application/typescript") => "video/mp2t",
+        Some("video/vnd.dlna.mpeg-tts" | "text/x-typescript" | "application/typescript") => {
+            "video/mp2t"
+        }
         _ => return res,
     };
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(fixed));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(fixed));
     res
 }
 
@@ -214,8 +255,24 @@ fn demo_routes(demo: Arc<Demo>) -> Router {
         .route("/", get(|| async { Redirect::temporary("/demo/") }))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/demo", get(|| async { Redirect::permanent("/demo/") }))
-        .route("/demo/", get(|| async { page(include_str!("../demo/index.html"), "text/html; charset=utf-8") }))
-        .route("/demo/app.js", get(|| async { page(include_str!("../demo/app.js"), "text/javascript; charset=utf-8") }))
+        .route(
+            "/demo/",
+            get(|| async {
+                page(
+                    include_str!("../demo/index.html"),
+                    "text/html; charset=utf-8",
+                )
+            }),
+        )
+        .route(
+            "/demo/app.js",
+            get(|| async {
+                page(
+                    include_str!("../demo/app.js"),
+                    "text/javascript; charset=utf-8",
+                )
+            }),
+        )
         .route("/demo/hls.min.js", get(hls_js))
         .route("/tokengenerate", get(token_generate))
         .route("/api/decisions", get(decisions))
@@ -223,33 +280,70 @@ fn demo_routes(demo: Arc<Demo>) -> Router {
 }
 
 fn page(body: &'static str, content_type: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn hls_js(State(demo): State<Arc<Demo>>) -> Response {
     match tokio::fs::read(&demo.hls_js).await {
-        Ok(js) => ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], js).into_response(),
+        Ok(js) => (
+            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+            js,
+        )
+            .into_response(),
         Err(_) => (
             StatusCode::NOT_FOUND,
-            format!("hls.js is not installed at {}: run `npm ci` in cli/demo (scripts/demo.sh does)\n", demo.hls_js.display()),
+            format!(
+                "hls.js is not installed at {}: run `npm ci` in cli/demo (scripts/demo.sh does)\n",
+                demo.hls_js.display()
+            ),
         )
             .into_response(),
     }
 }
 
 /// Mints a token and returns a playback URL, like the AWS seed's `/tokengenerate`.
-async fn token_generate(State(demo): State<Arc<Demo>>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn token_generate(
+    State(demo): State<Arc<Demo>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let Some(key) = &demo.signing else {
-        return (StatusCode::NOT_FOUND, "no signing key: start serve without --config, or pass --signing-key\n").into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            "no signing key: start serve without --config, or pass --signing-key\n",
+        )
+            .into_response();
     };
-    let asset = q.get("asset").map_or("master.m3u8", String::as_str).trim_start_matches('/');
-    if asset.is_empty() || asset.split('/').any(|s| s == ".." || s.is_empty()) || asset.contains(['?', '#', '%']) {
-        return (StatusCode::BAD_REQUEST, "asset: a relative path like master.m3u8\n").into_response();
+    let asset = q
+        .get("asset")
+        .map_or("master.m3u8", String::as_str)
+        .trim_start_matches('/');
+    if asset.is_empty()
+        || asset.split('/').any(|s| s == ".." || s.is_empty())
+        || asset.contains(['?', '#', '%'])
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            "asset: a relative path like master.m3u8\n",
+        )
+            .into_response();
     }
     let ttl = match q.get("ttl").map(|t| t.parse::<u64>()) {
         None => 300,
         Some(Ok(t)) if (1..=MAX_TTL).contains(&t) => t,
-        _ => return (StatusCode::BAD_REQUEST, format!("ttl: seconds, 1 to {MAX_TTL}\n")).into_response(),
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("ttl: seconds, 1 to {MAX_TTL}\n"),
+            )
+                .into_response()
+        }
     };
     let path_mode = match q.get("mode").map(String::as_str) {
         None | Some("path") => true,
@@ -259,7 +353,12 @@ async fn token_generate(State(demo): State<Arc<Demo>>, Query(q): Query<HashMap<S
     let (Ok(sid), Ok(viewer)) = (random::<8>(), random::<6>()) else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "no system randomness\n").into_response();
     };
-    let (sid, viewer) = (hex(&sid), q.get("viewer").cloned().unwrap_or_else(|| format!("viewer-{}", hex(&viewer))));
+    let (sid, viewer) = (
+        hex(&sid),
+        q.get("viewer")
+            .cloned()
+            .unwrap_or_else(|| format!("viewer-{}", hex(&viewer))),
+    );
     let now = crate::now_unix();
     let claims = json!({
         "iat": now,
@@ -271,7 +370,11 @@ async fn token_generate(State(demo): State<Arc<Demo>>, Query(q): Query<HashMap<S
         Ok(t) => t,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
     };
-    let path = if path_mode { format!("/{sid}.{token}/{asset}") } else { format!("/{asset}?token={token}") };
+    let path = if path_mode {
+        format!("/{sid}.{token}/{asset}")
+    } else {
+        format!("/{asset}?token={token}")
+    };
     let mut res = Json(json!({
         "playback_url": path,
         "mode": if path_mode { "path" } else { "query" },
@@ -281,7 +384,8 @@ async fn token_generate(State(demo): State<Arc<Demo>>, Query(q): Query<HashMap<S
         "expires_at": now + ttl,
     }))
     .into_response();
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
@@ -297,14 +401,20 @@ async fn decisions(State(demo): State<Arc<Demo>>) -> Response {
         Err(_) => json!({"error": "decision log unavailable"}),
     };
     let mut res = Json(d).into_response();
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
 impl Demo {
     fn record(&self, ev: &DecisionEvent<'_>) {
         let (status, reason, session, viewer) = match ev.decision {
-            Decision::Allow(a) => (200, None, a.claims.path_session_id.clone(), a.claims.viewer_id.clone()),
+            Decision::Allow(a) => (
+                200,
+                None,
+                a.claims.path_session_id.clone(),
+                a.claims.viewer_id.clone(),
+            ),
             Decision::Deny(d) => (d.status, Some(d.reason.code()), None, None),
         };
         let entry = json!({
@@ -369,9 +479,18 @@ mod tests {
 
     #[test]
     fn redaction_hides_tokens() {
-        assert_eq!(redact("/a.b.c/240p/seg_000.ts", None), "/<token>/240p/seg_000.ts");
-        assert_eq!(redact("/s1.a.b.c/master.m3u8", None), "/s1.<token>/master.m3u8");
-        assert_eq!(redact("/master.m3u8", Some("x=1&token=a.b.c")), "/master.m3u8?x=1&token=<token>");
+        assert_eq!(
+            redact("/a.b.c/240p/seg_000.ts", None),
+            "/<token>/240p/seg_000.ts"
+        );
+        assert_eq!(
+            redact("/s1.a.b.c/master.m3u8", None),
+            "/s1.<token>/master.m3u8"
+        );
+        assert_eq!(
+            redact("/master.m3u8", Some("x=1&token=a.b.c")),
+            "/master.m3u8?x=1&token=<token>"
+        );
         assert_eq!(redact("/master.m3u8", None), "/master.m3u8");
     }
 }
