@@ -348,7 +348,8 @@ export function minify(src) {
       if (!m) throw new Error(`minify: unterminated regex at ${i}`);
       push(m[0]); i += m[0].length; continue;
     }
-    if ((m = /^[\w$]+/.exec(rest))) { push(m[0]); i += m[0].length; continue; }
+    // `undefined` is never shadowed in the template: `void 0` is the same value, three bytes shorter.
+    if ((m = /^[\w$]+/.exec(rest))) { push(m[0] === 'undefined' ? 'void 0' : m[0]); i += m[0].length; continue; }
     if ((m = PUNCT.exec(rest))) { push(m[0]); i += m[0].length; continue; }
     throw new Error(`minify: unexpected ${JSON.stringify(c)} at ${i}`);
   }

@@ -9,7 +9,7 @@ import crypto from 'crypto';
 const kvs = cf.kvs();
 // Key ids (not secrets) tried in order for tokens without `kid`; secrets are in KeyValueStore.
 const KIDS = __KIDS__;
-const MAL = 'malformed_token', INV = 'invalid_claim', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution';
+const MAL = 'malformed_token', INV = 'invalid_claim', UK = 'unknown_key', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution';
 
 async function handler(event) {
     const q = event.request;
@@ -56,16 +56,16 @@ async function check(q, now) {
     const signed = p[0] + '.' + p[1];
     let v;
     if (kid !== undefined) {
-        if (blen(kid) > 128) return 'unknown_key';
+        if (blen(kid) > 128) return UK;
         try {
             v = await kvs.get('key:' + kid, { format: 'json' });
         } catch (e) {
-            return 'unknown_key';
+            return UK;
         }
-        if (!v || typeof v.alg != 'string') return 'unknown_key';
+        if (!v || typeof v.alg != 'string') return UK;
         if (v.alg != alg) return 'algorithm_mismatch';
         v = secret(v);
-        if (!v) return 'unknown_key';
+        if (!v) return UK;
         if (!mac(v, signed, sig)) return 'bad_signature';
     } else {
         if (alg != 'HS256' || !KIDS.length) return 'algorithm_mismatch';
@@ -80,12 +80,12 @@ async function check(q, now) {
             v = v && v.alg == 'HS256' && secret(v);
             if (v) usable++, ok = mac(v, signed, sig);
         }
-        if (!usable) return 'unknown_key';
+        if (!usable) return UK;
         if (!ok) return 'bad_signature';
     }
     const c = pl[0], raw = pl[1];
-    const ty = (k, y) => !(k in c) || typeof c[k] == y;
-    if (!ty('exp', 'number') || !ty('nbf', 'number') || !ty('iat', 'number') || !ty(CA, 'string') || !ty(AO, 'string') || !ty(SO, 'boolean') || !ty(SU, 'string') || !ty(VI, 'string') || !ty(VV, 'number') || !ty(MR, 'string')) return INV;
+    const ty = (y) => (k) => !(k in c) || typeof c[k] == y;
+    if (!['exp', 'nbf', 'iat', VV].every(ty('number')) || ![CA, AO, SU, VI, MR].every(ty('string')) || !ty('boolean')(SO)) return INV;
     if (SU in c && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(c[SU])) return INV;
     if (VI in c && (!c[VI] || c[VI].replace(/[\ud800-\udbff][\udc00-\udfff]/g, '.').length > 40)) return INV;
     if (VV in c && !i64(raw[VV])) return INV;
@@ -159,7 +159,7 @@ function vals(e) {
 }
 // The single value of a query parameter, header or cookie: undefined when absent, 0 when repeated.
 function one(o, n) {
-    if (!o || !Object.prototype.hasOwnProperty.call(o, n)) return;
+    if (!o || !{}.hasOwnProperty.call(o, n)) return;
     const v = vals(o[n]);
     return v.length > 1 ? 0 : v[0];
 }
@@ -171,8 +171,9 @@ function lc(s) {
     return s.replace(/[A-Z]+/g, m => m.toLowerCase());
 }
 // Rust's str::trim: Unicode White_Space (which has U+0085 but not U+FEFF, unlike JS's trim).
+const WS = '[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+', TRIM = new RegExp('^' + WS + '|' + WS + '$', 'g');
 function tr(s) {
-    return s.replace(/^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, '');
+    return s.replace(TRIM, '');
 }
 // Strict base64url: URL alphabet, no padding, canonical trailing bits.
 function b64(s) {

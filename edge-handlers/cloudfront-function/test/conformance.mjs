@@ -124,7 +124,8 @@ export function runUnderNjs(code, kvsData, items, dir) {
 
 /** Runs every runnable case under njs (one njs process per config and build). */
 export async function runNjs(cases) {
-  const { groups, skipped } = prepare(cases);
+  const { groups, skipped } = prepare(cases.filter((c) => !c.njsLimit));
+  for (const c of cases.filter((c) => c.njsLimit)) skipped.push({ c, reason: c.njsLimit });
   const results = [];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'playgate-njs-'));
   try {

@@ -17,9 +17,10 @@ export const CORPUS = path.join(ROOT, 'fixtures/conformance');
 
 /** Adds `value` under `name` the way CloudFront does for a repeated name (`multiValue` lists all). */
 function addValue(obj, name, value) {
-  const e = obj[name];
+  const e = Object.hasOwn(obj, name) ? obj[name] : undefined;
   if (!e) {
-    obj[name] = { value };
+    // defineProperty, so that a parameter named `__proto__` is data, not a prototype change.
+    Object.defineProperty(obj, name, { value: { value }, enumerable: true, writable: true, configurable: true });
   } else {
     if (!e.multiValue) e.multiValue = [{ value: e.value }];
     e.multiValue.push({ value });

@@ -1,0 +1,197 @@
+// The generator: config validation like the core's, refusals that point at Lambda@Edge, feature
+// stripping, the 10 KB limit, the KVS import document, the command line.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import { ConfigError, MAX_FUNCTION_BYTES, UnsupportedError, generate, minify, validate } from '../build.mjs';
+import { checkRuntime20 } from '../tools/check-runtime.mjs';
+import { HERE, loadCorpus } from './harness.mjs';
+import { fullFeatured } from './conformance.mjs';
+
+const SECRET = Buffer.alloc(32, 3).toString('base64url');
+const base = () => ({ keys: [{ kid: 'k1', alg: 'HS256', secret: SECRET }] });
+const refused = (cfg, field, pattern) => {
+  assert.throws(() => validate(typeof cfg === 'string' ? cfg : JSON.stringify(cfg)), (e) => {
+    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+    assert.equal(e.field, field);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  });
+};
+
+test('unknown fields are refused at every level, naming the field', () => {
+  refused({ ...base(), tokn: {} }, '', /unknown field `tokn`/);
+  refused({ keys: [{ kid: 'k1', alg: 'HS256', secret: SECRET, use: 'sig' }] }, 'keys[0]', /unknown field `use`/);
+  refused({ ...base(), token: { sources: [{ query: 'token' }], maxlen: 1 } }, 'token', /unknown field/);
+  refused({ ...base(), claims: { leway: 1 } }, 'claims', /unknown field/);
+  refused({ ...base(), claims: { channel: { arn: 'arn:aws:ivs:a:b:channel/x', id: 1 } } }, 'claims.channel', /unknown field/);
+  refused({ ...base(), deny: { debug: true, body: 'x' } }, 'deny', /unknown field/);
+  refused({ ...base(), token: { sources: [{ header: 'x-token' }] } }, 'token.sources[0]', /unknown variant `header`/);
+  refused({ ...base(), token: { sources: [{ query: 'a', cookie: 'b' }] } }, 'token.sources[0]');
+});
+
+test('duplicate members and wrong types are refused', () => {
+  refused(`{"keys":[{"kid":"a","alg":"HS256","secret":"${SECRET}"}],"deny":{"status":403,"status":451}}`, 'deny', /duplicate field `status`/);
+  refused({ ...base(), claims: { leeway: '5' } }, 'claims.leeway', /expected a non-negative integer/);
+  refused({ ...base(), claims: { leeway: -1 } }, 'claims.leeway');
+  refused({ ...base(), claims: { require_exp: 1 } }, 'claims.require_exp', /boolean/);
+  refused({ ...base(), deny: { debug: 'yes' } }, 'deny.debug');
+  refused({ keys: {} }, 'keys', /sequence/);
+  refused({}, '', /missing field `keys`/);
+});
+
+test('values are validated like the core validates them', () => {
+  refused({ keys: [] }, 'keys', /between 1 and 16/);
+  refused({ keys: Array.from({ length: 17 }, (_, i) => ({ kid: `k${i}`, alg: 'HS256', secret: SECRET })) }, 'keys');
+  refused({ keys: [{ kid: 'a', alg: 'HS999', secret: SECRET }] }, 'keys[0].alg', /expected one of HS256, HS384, HS512, ES384/);
+  refused({ keys: [{ kid: 'a', alg: 'HS256', secret: SECRET }, { kid: 'a', alg: 'HS256', secret: SECRET }] }, 'keys[1].kid', /duplicate kid/);
+  refused({ keys: [{ kid: '', alg: 'HS256', secret: SECRET }] }, 'keys[0].kid');
+  refused({ keys: [{ kid: 'x'.repeat(129), alg: 'HS256', secret: SECRET }] }, 'keys[0].kid');
+  refused({ keys: [{ kid: 'a', alg: 'HS256', secret: Buffer.alloc(31).toString('base64url') }] }, 'keys[0].secret', /at least 32 bytes, got 31/);
+  refused({ keys: [{ kid: 'a', alg: 'HS256', secret: Buffer.alloc(32).toString('base64') }] }, 'keys[0].secret', /base64url without padding/);
+  refused({ keys: [{ kid: 'a', alg: 'HS256' }] }, 'keys[0].secret', /required/);
+  refused({ ...base(), token: { sources: [] } }, 'token.sources');
+  refused({ ...base(), token: { sources: [{ query: 'a=b' }] } }, 'token.sources[0]');
+  refused({ ...base(), token: { sources: [{ bearer: false }] } }, 'token.sources[0]');
+  refused({ ...base(), token: { max_length: 15 } }, 'token.max_length');
+  refused({ ...base(), claims: { leeway: 301 } }, 'claims.leeway');
+  refused({ ...base(), claims: { max_lifetime: 0 } }, 'claims.max_lifetime');
+  refused({ ...base(), claims: { channel: { arn: 'not-an-arn' } } }, 'claims.channel.arn');
+  refused({ ...base(), claims: { channel: { arns: [] } } }, 'claims.channel');
+  refused({ ...base(), claims: { channel: { arn: 'arn:aws:ivs:a:b:channel/{id}' } } }, 'claims.channel.arn', /add `path`/);
+  refused({ ...base(), claims: { channel: { arn: 'arn:aws:ivs:a:b:channel/{id}', path: '/c/' } } }, 'claims.channel.path');
+  refused({ ...base(), claims: { channel: { arn: 'arn:aws:ivs:a:b:channel/{id}', path: '/c{id}/' } } }, 'claims.channel.path');
+  refused({ ...base(), deny: { status: 302 } }, 'deny.status');
+  refused({ ...base(), deny: { missing_token_status: 200 } }, 'deny.missing_token_status');
+});
+
+test('configs CloudFront Functions cannot serve are refused with a pointer to Lambda@Edge', () => {
+  for (const alg of ['HS384', 'HS512']) {
+    const cfg = { keys: [{ kid: 'a', alg: 'HS256', secret: SECRET }, { kid: 'b', alg, secret: Buffer.alloc(64, 1).toString('base64url') }] };
+    assert.throws(() => generate(JSON.stringify(cfg)), (e) => e instanceof UnsupportedError && /keys\[1\].*Lambda@Edge/.test(e.message));
+  }
+  const es = { keys: [{ kid: 'ivs', alg: 'ES384', public_key: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n' }] };
+  assert.throws(() => generate(JSON.stringify(es)), (e) => e instanceof UnsupportedError && /ES384.*Lambda@Edge/.test(e.message));
+  // An invalid ES384 entry is a config error first, as in the core.
+  refused({ keys: [{ kid: 'ivs', alg: 'ES384', secret: SECRET }] }, 'keys[0].secret');
+});
+
+test('only the features a config uses are generated', () => {
+  const small = generate(JSON.stringify(base()));
+  for (const absent of ['channel_mismatch', 'function P(', 'function B(', 'function C(', 'x-playgate-reason', 'pg_token']) {
+    assert.ok(!small.code.includes(absent), `${absent} should be stripped`);
+  }
+  assert.ok(small.code.includes('function Q('));
+  const full = fullFeatured();
+  for (const present of ['channel_mismatch', 'function P(', 'function B(', 'function C(', 'x-playgate-reason']) {
+    assert.ok(full.code.includes(present), `${present} should be present`);
+  }
+  assert.ok(small.bytes < full.bytes);
+  assert.ok(!/\n\s*\/\//.test(full.code), 'comments are dropped');
+});
+
+test('no secret is ever in the function code; the KVS import file holds them', () => {
+  const cfg = { keys: [{ kid: 'k1', alg: 'HS256', secret: SECRET }, { kid: 'k2', alg: 'HS256', secret: Buffer.alloc(48, 5).toString('base64url') }] };
+  const out = generate(JSON.stringify(cfg));
+  for (const k of cfg.keys) assert.ok(!out.code.includes(k.secret));
+  assert.deepEqual(out.kvs, {
+    data: cfg.keys.map((k) => ({ key: `key:${k.kid}`, value: JSON.stringify({ alg: 'HS256', secret: k.secret }) })),
+  });
+  for (const d of out.kvs.data) {
+    assert.ok(Buffer.byteLength(d.key) <= 512 && Buffer.byteLength(d.value) <= 1024, 'KVS key/value limits');
+  }
+});
+
+test('every generated function fits CloudFront limits and runtime 2.0', () => {
+  const configs = new Map(loadCorpus().map((c) => [c.configText, c.configName]));
+  const srcs = [[{ query: 'token' }], [{ cookie: 'c' }], [{ bearer: true }], [{ path_segment: true }],
+    [{ query: 'token' }, { cookie: 'pg_token' }, { bearer: true }, { path_segment: true }]];
+  const channels = [undefined, { arn: 'arn:aws:ivs:a:1:channel/x' }, { arns: ['arn:aws:ivs:a:1:channel/x', 'arn:aws:ivs:a:1:channel/y'] },
+    { path: '/c/{id}/', arn: 'arn:aws:ivs:a:1:channel/{id}' }];
+  for (const sources of srcs) {
+    for (const channel of channels) {
+      for (const debug of [false, true]) {
+        configs.set(JSON.stringify({ ...base(), token: { sources }, claims: { channel }, deny: { debug } }), 'combination');
+      }
+    }
+  }
+  let checked = 0;
+  for (const [text, name] of configs) {
+    let out;
+    try {
+      out = generate(text);
+    } catch (e) {
+      if (e instanceof UnsupportedError) continue;
+      throw e;
+    }
+    assert.ok(out.bytes <= MAX_FUNCTION_BYTES, `${name}: ${out.bytes} bytes`);
+    assert.deepEqual(checkRuntime20(out.code), [], name);
+    checked++;
+  }
+  assert.ok(checked >= 40);
+  const full = fullFeatured();
+  assert.ok(full.bytes <= 6 * 1024, `full-featured function is ${full.bytes} bytes (aim: 6 KB)`);
+});
+
+test('the runtime check rejects what runtime 2.0 lacks', () => {
+  const ok = "import crypto from 'crypto';\nasync function handler(event) { const r = await f(); return event.request; }\nasync function f() { return crypto.createHmac('sha256', 'k').digest('hex'); }";
+  assert.deepEqual(checkRuntime20(ok), []);
+  const cases = {
+    'class A {}': 'ClassDeclaration',
+    'const { a } = x;': 'destructuring',
+    'f(...a);': 'SpreadElement',
+    'a?.b;': 'optional chaining',
+    'a ?? b;': '`??`',
+    'for (const x of y) {}': 'ForOfStatement',
+    'WebAssembly.instantiate(b);': 'WebAssembly',
+    "crypto.createHmac('sha512', k);": 'md5, sha1 or sha256',
+    "crypto.createHash('sha384');": 'md5, sha1 or sha256',
+    'crypto.timingSafeEqual(a, b);': 'timingSafeEqual',
+    'eval("1");': 'eval',
+    'new Function("return 1");': 'Function',
+    'setTimeout(f, 1);': 'setTimeout',
+    "import fs from 'fs';": "module 'fs'",
+    'async function g() { h(await f()); }': 'right-hand side',
+    'const g = async () => 1;': 'async closures',
+    'function g(a = 1) {}': 'default or destructured',
+    'try { f(); } catch { }': 'catch without a binding',
+    '/a/s.test(x);': 'regex flag',
+    'a ||= b;': '`||=`',
+    'function* g() {}': 'generators',
+  };
+  for (const [src, why] of Object.entries(cases)) {
+    const problems = checkRuntime20(`import crypto from 'crypto';\nfunction handler(e) { return e.request; }\n${src}`);
+    assert.ok(problems.some((p) => p.includes(why)), `${src} → ${JSON.stringify(problems)}`);
+  }
+  assert.ok(checkRuntime20('function notHandler() {}').some((p) => p.includes('no top-level')));
+});
+
+test('minify keeps strings, regexes and division intact', () => {
+  const src = "const a = 'x  // y', b = /[/]\\// .test(a) ? 4 / 2 : 1; // gone\n/* gone */ let c = a + +b - -1;\n";
+  const out = minify(src);
+  assert.equal(out, "const a='x  // y',b=/[/]\\//.test(a)?4/2:1;let c=a+ +b- -1;\n");
+});
+
+test('command line writes the function and the KVS file, and refuses with exit 2', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'playgate-cff-'));
+  try {
+    const cfg = path.join(dir, 'config.json');
+    fs.writeFileSync(cfg, JSON.stringify(base()));
+    const out = execFileSync(process.execPath, [path.join(HERE, '../build.mjs'), cfg, '--out', path.join(dir, 'dist')]).toString();
+    assert.match(out, /function\.js: \d+ bytes/);
+    assert.deepEqual(checkRuntime20(fs.readFileSync(path.join(dir, 'dist/function.js'), 'utf8')), []);
+    const kvs = JSON.parse(fs.readFileSync(path.join(dir, 'dist/kvs-import.json'), 'utf8'));
+    assert.equal(kvs.data[0].key, 'key:k1');
+    fs.writeFileSync(cfg, JSON.stringify({ keys: [{ kid: 'a', alg: 'HS512', secret: Buffer.alloc(64).toString('base64url') }] }));
+    const r = spawnSync(process.execPath, [path.join(HERE, '../build.mjs'), cfg, '--out', path.join(dir, 'x')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr.toString(), /HS512.*Lambda@Edge/);
+    assert.ok(!fs.existsSync(path.join(dir, 'x')));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
