@@ -9,7 +9,7 @@ import crypto from 'crypto';
 const kvs = cf.kvs();
 // Key ids (not secrets) tried in order for tokens without `kid`; secrets are in KeyValueStore.
 const KIDS = __KIDS__;
-const MAL = 'malformed_token', INV = 'invalid_claim', UK = 'unknown_key', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution';
+const MAL = 'malformed_token', INV = 'invalid_claim', UK = 'unknown_key', FH = 'forbidden_header', BS = 'bad_signature', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution';
 
 async function handler(event) {
     const q = event.request;
@@ -51,9 +51,9 @@ async function check(q, now) {
     if (!h || !pl || !sig) return MAL;
     const alg = h[0].alg, kid = h[0].kid, hd = h[0];
     if (typeof alg != 'string' || (kid !== undefined && typeof kid != 'string')) return MAL;
-    if ('jwk' in hd || 'jku' in hd || 'x5u' in hd || 'x5c' in hd || 'crit' in hd) return 'forbidden_header';
-    if ('cty' in hd && !(typeof hd.cty == 'string' && lc(hd.cty) == 'json')) return 'forbidden_header';
-    const signed = p[0] + '.' + p[1];
+    if (['jwk', 'jku', 'x5u', 'x5c', 'crit'].some(m => m in hd)) return FH;
+    if ('cty' in hd && !(typeof hd.cty == 'string' && lc(hd.cty) == 'json')) return FH;
+    const hp = p[0] + '.' + p[1];
     let v;
     if (kid !== undefined) {
         if (blen(kid) > 128) return UK;
@@ -66,11 +66,11 @@ async function check(q, now) {
         if (v.alg != alg) return 'algorithm_mismatch';
         v = secret(v);
         if (!v) return UK;
-        if (!mac(v, signed, sig)) return 'bad_signature';
+        if (!mac(v, hp, sig)) return BS;
     } else {
         if (alg != 'HS256' || !KIDS.length) return 'algorithm_mismatch';
         // A key missing from (or malformed in) the store is a removed key: skip it.
-        let usable = 0, ok = 0;
+        let u = 0, ok = 0;
         for (let i = 0; i < KIDS.length && !ok; i++) {
             try {
                 v = await kvs.get('key:' + KIDS[i], { format: 'json' });
@@ -78,10 +78,10 @@ async function check(q, now) {
                 v = 0;
             }
             v = v && v.alg == 'HS256' && secret(v);
-            if (v) usable++, ok = mac(v, signed, sig);
+            if (v) u++, ok = mac(v, hp, sig);
         }
-        if (!usable) return UK;
-        if (!ok) return 'bad_signature';
+        if (!u) return UK;
+        if (!ok) return BS;
     }
     const c = pl[0], raw = pl[1];
     const ty = (y) => (k) => !(k in c) || typeof c[k] == y;
@@ -95,10 +95,10 @@ async function check(q, now) {
         if (__REQUIRE_EXP__) return 'missing_claim';
     } else if (exp + __LEEWAY__ <= now) return 'expired';
     if (c.nbf !== undefined && c.nbf > now + __LEEWAY__) return 'not_yet_valid';
-    if (exp !== undefined && exp - now > (VI in c || SU in c ? Math.min(__MAX_LIFETIME__, 600) : __MAX_LIFETIME__)) return 'lifetime_too_long';
+    if (exp !== undefined && exp - now > (VI in c || SU in c ? __MAX_LIFETIME_SHORT__ : __MAX_LIFETIME__)) return 'lifetime_too_long';
     // Forward without the token; policies look at the path the origin will see.
-    if (f.n !== undefined) delete qs[f.n];
-    if (f.u !== undefined) q.uri = f.u;
+    if (f.n) delete qs[f.n];
+    if (f.u) q.uri = f.u;
     const uri = q.uri;
 //#if channel
     if (!(CA in c)) return 'missing_claim';
@@ -132,8 +132,7 @@ function Q(q, n) {
 //#endif
 //#if cookie
 function C(q, n) {
-    const v = one(q.cookies, n);
-    return v === undefined || v === 0 ? v : { t: v };
+    return tok(one(q.cookies, n));
 }
 //#endif
 //#if bearer
@@ -141,6 +140,13 @@ function B(q) {
     const v = one(q.headers, 'authorization'), i = v ? v.indexOf(' ') : -1;
     if (v === 0) return 0;
     if (i >= 0 && lc(v.slice(0, i)) == 'bearer') return { t: tr(v.slice(i + 1)) };
+}
+//#endif
+//#if header
+// A request header's whole value (trimmed), e.g. `x-playgate-token`.
+function X(q, n) {
+    const v = one(q.headers, n);
+    return tok(v && tr(v));
 }
 //#endif
 //#if path
@@ -152,6 +158,11 @@ function P(q) {
 }
 //#endif
 
+//#if cookie_or_header
+function tok(v) {
+    return v === undefined || v === 0 ? v : { t: v };
+}
+//#endif
 // {value, multiValue?} entry → its values.
 function vals(e) {
     const m = e && e.multiValue;

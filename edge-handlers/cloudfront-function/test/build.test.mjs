@@ -30,7 +30,8 @@ test('unknown fields are refused at every level, naming the field', () => {
   refused({ ...base(), claims: { leway: 1 } }, 'claims', /unknown field/);
   refused({ ...base(), claims: { channel: { arn: 'arn:aws:ivs:a:b:channel/x', id: 1 } } }, 'claims.channel', /unknown field/);
   refused({ ...base(), deny: { debug: true, body: 'x' } }, 'deny', /unknown field/);
-  refused({ ...base(), token: { sources: [{ header: 'x-token' }] } }, 'token.sources[0]', /unknown variant `header`/);
+  refused({ ...base(), token: { sources: [{ headr: 'x-token' }] } }, 'token.sources[0]', /unknown variant `headr`/);
+  refused({ ...base(), token: { sources: [{ header: 'X-Token' }] } }, 'token.sources[0]', /lowercase/);
   refused({ ...base(), token: { sources: [{ query: 'a', cookie: 'b' }] } }, 'token.sources[0]');
 });
 
@@ -41,7 +42,7 @@ test('duplicate members and wrong types are refused', () => {
   refused({ ...base(), claims: { require_exp: 1 } }, 'claims.require_exp', /boolean/);
   refused({ ...base(), deny: { debug: 'yes' } }, 'deny.debug');
   refused({ keys: {} }, 'keys', /sequence/);
-  refused({}, '', /missing field `keys`/);
+  refused({}, 'keys', /between 1 and 16/);
 });
 
 test('values are validated like the core validates them', () => {
@@ -76,18 +77,22 @@ test('configs CloudFront Functions cannot serve are refused with a pointer to La
   }
   const es = { keys: [{ kid: 'ivs', alg: 'ES384', public_key: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n' }] };
   assert.throws(() => generate(JSON.stringify(es)), (e) => e instanceof UnsupportedError && /ES384.*Lambda@Edge/.test(e.message));
+  for (const section of ['revocation', 'paths', 'binding', 'resolution', 'akamai']) {
+    assert.throws(() => generate(JSON.stringify({ ...base(), [section]: {} })), (e) => e instanceof UnsupportedError && e.message.includes(`\`${section}\``) && /Lambda@Edge/.test(e.message));
+    assert.doesNotThrow(() => generate(JSON.stringify({ ...base(), [section]: null })));
+  }
   // An invalid ES384 entry is a config error first, as in the core.
   refused({ keys: [{ kid: 'ivs', alg: 'ES384', secret: SECRET }] }, 'keys[0].secret');
 });
 
 test('only the features a config uses are generated', () => {
   const small = generate(JSON.stringify(base()));
-  for (const absent of ['channel_mismatch', 'function P(', 'function B(', 'function C(', 'x-playgate-reason', 'pg_token']) {
+  for (const absent of ['channel_mismatch', 'function P(', 'function B(', 'function C(', 'function X(', 'x-playgate-reason', 'pg_token']) {
     assert.ok(!small.code.includes(absent), `${absent} should be stripped`);
   }
   assert.ok(small.code.includes('function Q('));
   const full = fullFeatured();
-  for (const present of ['channel_mismatch', 'function P(', 'function B(', 'function C(', 'x-playgate-reason']) {
+  for (const present of ['channel_mismatch', 'function P(', 'function B(', 'function C(', 'function X(', 'x-playgate-reason']) {
     assert.ok(full.code.includes(present), `${present} should be present`);
   }
   assert.ok(small.bytes < full.bytes);
@@ -108,8 +113,8 @@ test('no secret is ever in the function code; the KVS import file holds them', (
 
 test('every generated function fits CloudFront limits and runtime 2.0', () => {
   const configs = new Map(loadCorpus().map((c) => [c.configText, c.configName]));
-  const srcs = [[{ query: 'token' }], [{ cookie: 'c' }], [{ bearer: true }], [{ path_segment: true }],
-    [{ query: 'token' }, { cookie: 'pg_token' }, { bearer: true }, { path_segment: true }]];
+  const srcs = [[{ query: 'token' }], [{ cookie: 'c' }], [{ bearer: true }], [{ path_segment: true }], [{ header: 'x-token' }],
+    [{ query: 'token' }, { cookie: 'pg_token' }, { header: 'x-token' }, { bearer: true }, { path_segment: true }]];
   const channels = [undefined, { arn: 'arn:aws:ivs:a:1:channel/x' }, { arns: ['arn:aws:ivs:a:1:channel/x', 'arn:aws:ivs:a:1:channel/y'] },
     { path: '/c/{id}/', arn: 'arn:aws:ivs:a:1:channel/{id}' }];
   for (const sources of srcs) {

@@ -64,7 +64,8 @@ export function prepare(cases) {
       skipped.push({ c, reason: `case depends on the config's ${algs} keys (Lambda@Edge only)` });
       continue;
     }
-    skipped.push({ c, reason: `generator refuses the config: ${algs} needs Lambda@Edge` });
+    const why = algs === 'unsupported' ? g.error.message.split(':')[0] : algs;
+    skipped.push({ c, reason: `generator refuses the config: ${why} needs Lambda@Edge` });
   }
   return { groups: [...groups.values()].filter((g) => g.cases.length), skipped };
 }
@@ -216,7 +217,7 @@ export function fullFeatured() {
   const secret = Buffer.alloc(32, 1).toString('base64url');
   const config = {
     keys: [{ kid: 'k1', alg: 'HS256', secret }, { kid: 'k2', alg: 'HS256', secret }],
-    token: { sources: [{ query: 'token' }, { cookie: 'pg_token' }, { bearer: true }, { path_segment: true }], max_length: 4096 },
+    token: { sources: [{ query: 'token' }, { cookie: 'pg_token' }, { header: 'x-playgate-token' }, { bearer: true }, { path_segment: true }], max_length: 4096 },
     claims: { require_exp: true, leeway: 30, max_lifetime: 86400, channel: { path: '/channels/{id}/', arn: 'arn:aws:ivs:us-west-2:123456789012:channel/{id}' } },
     deny: { missing_token_status: 401, status: 403, debug: true },
   };
