@@ -57,13 +57,15 @@ function tokenOf(url) {
   return { token: null, mode: 'none', session: null };
 }
 
-function play(url) {
+function play(url, session) {
   const t = tokenOf(url);
+  if (session) t.session = session;
   current = { url, ...t };
   window.playgateDemo.current = current;
   window.playgateDemo.fatal = null;
   window.playgateDemo.errors = [];
   window.playgateDemo.fragsLoaded = 0;
+  window.playgateDemo.revoked = null;
   $('url').textContent = url;
   showToken(t.token);
   $('revoke').disabled = !t.session;
@@ -101,9 +103,10 @@ function play(url) {
     window.playgateDemo.errors.push({ details: data.details, fatal: data.fatal, code });
     if (data.fatal) {
       window.playgateDemo.fatal = { details: data.details, code };
-      setStatus(`stopped: ${data.details}${code ? ' (HTTP ' + code + ')' : ''}`, 'bad');
+      // No more requests; what is already buffered plays out, then the video stalls.
       hls.stopLoad();
-      video.pause();
+      const played = video.currentTime > 0;
+      setStatus(`stopped: ${data.details}${code ? ' (HTTP ' + code + ')' : ''}${played ? ' · playing out the buffer' : ''}`, 'bad');
     }
   });
   hls.loadSource(url);
@@ -119,7 +122,7 @@ async function newToken() {
     return;
   }
   const body = await res.json();
-  play(body.playback_url);
+  play(body.playback_url, body.session_id);
 }
 
 function tampered(url) {
@@ -134,13 +137,19 @@ function tampered(url) {
 async function revoke() {
   if (!current || !current.session) return;
   const res = await fetch(`/sessionrevoke?session=${encodeURIComponent(current.session)}`, { method: 'POST' });
+  if (res.ok) window.playgateDemo.revoked = current.session;
   setStatus(res.ok ? `session ${current.session} revoked: the next segment request will be refused` : `revoke: HTTP ${res.status}`,
     res.ok ? 'bad' : '');
 }
 
 video.addEventListener('playing', () => setStatus('playing', 'ok'));
 video.addEventListener('timeupdate', () => {
-  if (!window.playgateDemo.fatal && !video.paused) setStatus(`playing · ${video.currentTime.toFixed(1)} s`, 'ok');
+  if (window.playgateDemo.fatal || video.paused) return;
+  if (window.playgateDemo.revoked) setStatus(`session revoked · playing what is buffered · ${video.currentTime.toFixed(1)} s`, 'bad');
+  else setStatus(`playing · ${video.currentTime.toFixed(1)} s`, 'ok');
+});
+video.addEventListener('waiting', () => {
+  if (window.playgateDemo.fatal) setStatus(`stopped at ${video.currentTime.toFixed(1)} s: ${window.playgateDemo.fatal.details} (HTTP ${window.playgateDemo.fatal.code})`, 'bad');
 });
 video.addEventListener('ended', () => setStatus('ended (press “New token & play” to watch again)'));
 

@@ -7,6 +7,8 @@
 //! - `GET /` → `/demo/`; `GET /demo/` the page, `/demo/app.js`, `/demo/hls.min.js` (from npm).
 //! - `GET /tokengenerate?asset=master.m3u8&mode=path|query&ttl=300`: a playback URL (like the AWS
 //!   seed's endpoint of the same name).
+//! - `POST /sessionrevoke?session=<id>`: revokes a session live (like the seed's endpoint of the
+//!   same name), when the configuration has a `revocation` section.
 //! - `GET /api/decisions`: the gate's recent decisions, tokens redacted.
 
 use anyhow::{bail, Context, Result};
@@ -17,15 +19,16 @@ use axum::routing::get;
 use axum::{Json, Router};
 use playgate::config::Alg;
 use playgate::mint::SigningKey;
-use playgate::{Decision, Gate};
+use playgate::revocation::{FilterBuilder, Kind, Params, RevocationFilter, SEED_LEN};
+use playgate::{Config, Decision, Gate};
 use playgate_tower::{DecisionEvent, PlaygateLayer};
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tower::Layer;
 use tower_http::services::ServeDir;
 
@@ -46,6 +49,11 @@ pub struct ServeArgs {
     /// is given. Without it, /tokengenerate is off.
     #[arg(long)]
     signing_key: Option<PathBuf>,
+    /// Revocation filter file (`playgate revoke build` output), reloaded when it changes; the demo's
+    /// /sessionrevoke extends it in place. Without it, a config with a `revocation` section gets an
+    /// in-memory filter that starts empty.
+    #[arg(long)]
+    revocation: Option<PathBuf>,
     /// Turn the demo page and endpoints off: only gated files are served.
     #[arg(long)]
     no_demo: bool,
@@ -64,6 +72,9 @@ const MAX_TTL: u64 = 600;
 
 struct Demo {
     signing: Option<SigningKey>,
+    revocations: Arc<Revocations>,
+    /// How long a revoked session id must stay in the filter: the longest token lifetime.
+    max_lifetime: u64,
     decisions: Mutex<Decisions>,
     hls_js: PathBuf,
     dev_config: bool,
@@ -91,7 +102,30 @@ async fn serve(args: ServeArgs) -> Result<()> {
         bail!("the demo endpoints mint tokens for anyone who asks: listen on a loopback address, or pass --no-demo");
     }
 
-    let (gate, signing, dev_config, what) = gate_and_key(&args)?;
+    let setup = gate_and_key(&args)?;
+    let (gate, signing, dev_config, what) =
+        (setup.gate, setup.signing, setup.dev_config, setup.what);
+    let revocations = Arc::new(match (&args.revocation, setup.revocation) {
+        (Some(_), false) => bail!(
+            "--revocation: the gate config has no `revocation` section, the filter would never be consulted"
+        ),
+        (None, false) => Revocations::Off,
+        (None, true) => Revocations::Memory(RwLock::new(Arc::new(empty_filter()?))),
+        (Some(path), true) => {
+            let store = crate::revoke::RevocationStore::open(path, Duration::from_secs(1));
+            if let Some(e) = store.last_error() {
+                eprintln!(
+                    "playgate serve: {}: {e} (revocation lookups answer `unavailable` until it loads)",
+                    path.display()
+                );
+            }
+            Revocations::File {
+                store,
+                path: path.clone(),
+                write: Mutex::new(()),
+            }
+        }
+    });
     let files = tower::ServiceBuilder::new()
         .map_response(hls_content_type)
         .service(ServeDir::new(&dir));
@@ -103,6 +137,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     } else {
         let demo = Arc::new(Demo {
             signing,
+            revocations: revocations.clone(),
+            max_lifetime: setup.max_lifetime,
             decisions: Mutex::new(Decisions::default()),
             hls_js: locate(args.demo_dir.as_deref(), "cli/demo", "demo")
                 .unwrap_or_else(|_| PathBuf::from("cli/demo"))
@@ -110,6 +146,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
             dev_config,
         });
         let mut layer = PlaygateLayer::new(gate);
+        if !matches!(*revocations, Revocations::Off) {
+            let r = revocations.clone();
+            layer = layer.revocation(move || r.current());
+        }
         if demo_on {
             let log = demo.clone();
             layer = layer.on_decision(move |ev| log.record(ev));
@@ -188,11 +228,39 @@ fn locate(given: Option<&Path>, default: &str, fallback: &str) -> Result<PathBuf
     bail!("{default} not found: run from the repository root or pass the path")
 }
 
-/// The gate, the key the token endpoint signs with, whether the config is the built-in dev one,
-/// and a line saying which config is in use.
-fn gate_and_key(args: &ServeArgs) -> Result<(Gate, Option<SigningKey>, bool, String)> {
+struct Setup {
+    gate: Gate,
+    /// The key the token endpoint signs with.
+    signing: Option<SigningKey>,
+    /// Whether the config is the built-in dev one.
+    dev_config: bool,
+    /// Whether the config has a `revocation` section.
+    revocation: bool,
+    max_lifetime: u64,
+    /// Which config is in use, for the banner.
+    what: String,
+}
+
+fn setup(
+    config: &Config,
+    signing: Option<SigningKey>,
+    dev_config: bool,
+    what: String,
+) -> Result<Setup> {
+    let gate = Gate::new(config).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    Ok(Setup {
+        gate,
+        signing,
+        dev_config,
+        revocation: config.revocation.is_some(),
+        max_lifetime: config.claims.max_lifetime,
+        what,
+    })
+}
+
+fn gate_and_key(args: &ServeArgs) -> Result<Setup> {
     if let Some(path) = &args.config {
-        let gate = Gate::from_json(&crate::read(path)?)
+        let config = Config::from_json(&crate::read(path)?)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let signing = match &args.signing_key {
             Some(k) => {
@@ -206,7 +274,12 @@ fn gate_and_key(args: &ServeArgs) -> Result<(Gate, Option<SigningKey>, bool, Str
             }
             None => None,
         };
-        return Ok((gate, signing, false, format!("config {}", path.display())));
+        return setup(
+            &config,
+            signing,
+            false,
+            format!("config {}", path.display()),
+        );
     }
     if args.signing_key.is_some() {
         bail!("--signing-key needs --config (the dev config generates its own key)");
@@ -220,16 +293,101 @@ fn gate_and_key(args: &ServeArgs) -> Result<(Gate, Option<SigningKey>, bool, Str
         "token": { "sources": [{ "path_segment": true }, { "query": "token" }] },
         "claims": { "max_lifetime": 3600 },
         // The demo shows why a request was denied; production configs keep debug off.
-        "deny": { "debug": true }
+        "deny": { "debug": true },
+        // Path session ids are looked up in a filter the server keeps (/sessionrevoke adds to it).
+        "revocation": { "path_session": true, "on_unavailable": "deny" }
     });
-    let gate =
-        Gate::from_json(&config.to_string()).map_err(|e| anyhow::anyhow!("dev config: {e}"))?;
-    Ok((
-        gate,
+    let config =
+        Config::from_json(&config.to_string()).map_err(|e| anyhow::anyhow!("dev config: {e}"))?;
+    setup(
+        &config,
         Some(key),
         true,
         format!("dev config: HS256 key {kid} generated at start, debug reasons on"),
+    )
+}
+
+/// Where the revocation filter in service comes from.
+enum Revocations {
+    /// The configuration has no `revocation` section.
+    Off,
+    /// Kept by this server, starting empty; /sessionrevoke swaps in an extended copy.
+    Memory(RwLock<Arc<RevocationFilter>>),
+    /// A filter file, reloaded when it changes; /sessionrevoke extends the file (write, rename).
+    File {
+        store: crate::revoke::RevocationStore,
+        path: PathBuf,
+        write: Mutex<()>,
+    },
+}
+
+impl Revocations {
+    fn current(&self) -> Option<Arc<RevocationFilter>> {
+        match self {
+            Revocations::Off => None,
+            Revocations::Memory(f) => f.read().ok().map(|f| f.clone()),
+            Revocations::File { store, .. } => store.current(),
+        }
+    }
+
+    /// Adds a session id, kept until `expires`. Returns the new filter.
+    fn revoke_session(&self, id: &str, expires: u64) -> Result<Arc<RevocationFilter>> {
+        let now = crate::now_unix();
+        let extended = |base: Option<&RevocationFilter>| -> Result<RevocationFilter> {
+            let mut b = match base {
+                Some(f) => FilterBuilder::extend(f, GENERATION_SECS),
+                None => builder()?,
+            };
+            b.insert(Kind::Session, id, expires);
+            Ok(b.finish(now))
+        };
+        match self {
+            Revocations::Off => bail!("revocation is not configured"),
+            Revocations::Memory(slot) => {
+                let mut slot = slot
+                    .write()
+                    .map_err(|_| anyhow::anyhow!("revocation state poisoned"))?;
+                *slot = Arc::new(extended(Some(&slot))?);
+                Ok(slot.clone())
+            }
+            Revocations::File { path, write, .. } => {
+                let _one_writer = write
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("revocation state poisoned"))?;
+                let base = match crate::revoke::load(path) {
+                    Ok(f) => Some(f),
+                    Err(_) if !path.exists() => None,
+                    Err(e) => return Err(e.context("not overwriting an unreadable filter")),
+                };
+                let f = extended(base.as_ref())?;
+                // Write then rename: the store (and any other reader) never sees half a file.
+                let tmp = path.with_extension("pgrf.tmp");
+                std::fs::write(&tmp, f.to_bytes())
+                    .with_context(|| format!("cannot write {}", tmp.display()))?;
+                std::fs::rename(&tmp, path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                Ok(Arc::new(f))
+            }
+        }
+    }
+}
+
+/// Width of an expiry generation in the demo's filters.
+const GENERATION_SECS: u64 = 3600;
+
+fn builder() -> Result<FilterBuilder> {
+    // Room for 10 000 revoked sessions at a one-in-a-million false-positive rate.
+    let params =
+        Params::plan(10_000, 1e-6, 9).map_err(|e| anyhow::anyhow!("filter parameters: {e}"))?;
+    Ok(FilterBuilder::new(
+        params,
+        random::<SEED_LEN>()?,
+        GENERATION_SECS,
     ))
+}
+
+fn empty_filter() -> Result<RevocationFilter> {
+    Ok(builder()?.finish(crate::now_unix()))
 }
 
 /// The registered HLS media types (RFC 8216 §4), where the generic MIME table says otherwise.
@@ -275,6 +433,7 @@ fn demo_routes(demo: Arc<Demo>) -> Router {
         )
         .route("/demo/hls.min.js", get(hls_js))
         .route("/tokengenerate", get(token_generate))
+        .route("/sessionrevoke", axum::routing::post(session_revoke))
         .route("/api/decisions", get(decisions))
         .with_state(demo)
 }
@@ -363,6 +522,8 @@ async fn token_generate(
     let claims = json!({
         "iat": now,
         "exp": now + ttl,
+        // The session id is also a claim, so a query-token session can be revoked too.
+        "sid": sid,
         "aws:viewer-id": viewer,
         "aws:viewer-session-version": 0,
     });
@@ -389,6 +550,46 @@ async fn token_generate(
     res
 }
 
+/// Revokes a session live, like the AWS seed's `/sessionrevoke`: requests carrying that session id
+/// (the `<sid>.` prefix of a path token) are refused from the next request on.
+async fn session_revoke(
+    State(demo): State<Arc<Demo>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(id) = q
+        .get("session")
+        .filter(|s| !s.is_empty() && s.len() <= 128)
+        .cloned()
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "session: the session id to revoke\n",
+        )
+            .into_response();
+    };
+    if matches!(*demo.revocations, Revocations::Off) {
+        let msg = "revocation is not configured (no `revocation` section in the gate config)\n";
+        return (StatusCode::NOT_FOUND, msg).into_response();
+    }
+    let expires = crate::now_unix() + demo.max_lifetime;
+    let revocations = demo.revocations.clone();
+    let sid = id.clone();
+    match tokio::task::spawn_blocking(move || revocations.revoke_session(&sid, expires)).await {
+        Ok(Ok(f)) => {
+            let mut res = Json(json!({
+                "revoked": id,
+                "filter": { "serial": f.serial(), "elements": f.element_count(), "bytes": f.file_len() },
+            }))
+            .into_response();
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res
+        }
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}\n")).into_response(),
+        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "revocation failed\n").into_response(),
+    }
+}
+
 async fn decisions(State(demo): State<Arc<Demo>>) -> Response {
     let d = match demo.decisions.lock() {
         Ok(d) => json!({
@@ -396,7 +597,7 @@ async fn decisions(State(demo): State<Arc<Demo>>) -> Response {
             "denied": d.denied,
             "recent": d.recent.iter().collect::<Vec<_>>(),
             "dev_config": demo.dev_config,
-            "revocation": false,
+            "revocation": !matches!(*demo.revocations, Revocations::Off),
         }),
         Err(_) => json!({"error": "decision log unavailable"}),
     };
@@ -412,7 +613,13 @@ impl Demo {
             Decision::Allow(a) => (
                 200,
                 None,
-                a.claims.path_session_id.clone(),
+                a.claims.path_session_id.clone().or_else(|| {
+                    a.claims
+                        .all
+                        .get("sid")
+                        .and_then(|v| v.as_str())
+                        .map(String::from)
+                }),
                 a.claims.viewer_id.clone(),
             ),
             Decision::Deny(d) => (d.status, Some(d.reason.code()), None, None),

@@ -1,6 +1,7 @@
 // End-to-end: `playgate serve` and its demo page in Debian's Chromium (playwright-core, no browser
 // download). What a viewer would notice: the stream plays with a token; without one, or with a
-// tampered or expired one, the playlist is refused (401/403) and nothing plays.
+// tampered or expired one, the playlist is refused (401/403) and nothing plays; once the session is
+// revoked, segment requests are refused and playback stops.
 // Run through scripts/test.d/70-browser.sh (it installs chromium and builds the binary).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -173,6 +174,40 @@ test('with an expired token (config file + keygen key) the playlist gets 403 and
   try {
     await page.goto(`${fromFile.url}/demo/?src=${encodeURIComponent(`/${token}/master.m3u8`)}`);
     await expectRefused(page, media, 403, 'expired', 'browser-expired-403.png');
+  } finally {
+    await close();
+  }
+});
+
+test('after the session is revoked, segment requests get 403 and playback stops', { timeout: 90000 }, async () => {
+  const { page, media, close } = await openPage();
+  try {
+    await page.goto(`${dev.url}/demo/`);
+    await waitForPlayback(page, 2);
+    assert.ok(media.every((m) => m.status === 200), JSON.stringify(media));
+    await page.click('#revoke'); // POST /sessionrevoke?session=<this page's session>
+    await page.waitForFunction(() => window.playgateDemo.revoked);
+    const revokedAt = media.length;
+    // hls.js keeps a ~6 s buffer: the next segment request is refused, it gives up, and the video
+    // stalls once the buffer is played out, well before the end of the 24 s stream.
+    await page.waitForFunction(() => window.playgateDemo.fatal, null, { timeout: 30000 });
+    const after = media.slice(revokedAt).filter((m) => m.path.endsWith('.ts'));
+    const refused = after.filter((m) => m.status !== 200);
+    assert.ok(refused.length >= 1, JSON.stringify(after));
+    assert.ok(refused.every((m) => m.status === 403 && m.reason === 'revoked'), JSON.stringify(refused));
+    // A request that reached the gate before the revocation may still be answered after it.
+    assert.ok(after.length - refused.length <= 1, JSON.stringify(after));
+    let last = -1;
+    let t = await currentTime(page);
+    for (let i = 0; i < 30 && t !== last; i++) {
+      last = t;
+      await page.waitForTimeout(1000);
+      t = await currentTime(page);
+    }
+    assert.equal(t, last, 'playback stopped advancing');
+    assert.ok(t < 20, `stopped before the end of the stream (at ${t} s)`);
+    assert.equal(await page.evaluate(() => document.getElementById('video').ended), false);
+    await page.screenshot({ path: join(ARTIFACTS, 'browser-revoked-stops.png'), fullPage: true });
   } finally {
     await close();
   }

@@ -16,6 +16,7 @@ use http::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE, COOKIE}
 use http::uri::PathAndQuery;
 use http::{Method, Request, Response, StatusCode, Uri};
 use http_body_util::{Either, Full};
+use playgate::revocation::RevocationSource;
 use playgate::{ConfigError, Decision, Deny, Gate};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -70,6 +71,8 @@ pub struct DecisionEvent<'a> {
 
 type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 type Observer = Arc<dyn Fn(&DecisionEvent<'_>) + Send + Sync>;
+/// The revocation data in service right now (`None`: not loaded yet).
+type Revocation = Arc<dyn Fn() -> Option<Arc<dyn RevocationSource + Send + Sync>> + Send + Sync>;
 
 /// The layer. Cheap to clone: the gate is shared.
 #[derive(Clone)]
@@ -78,6 +81,7 @@ pub struct PlaygateLayer {
     clock: Clock,
     client_ip: ClientIp,
     observer: Option<Observer>,
+    revocation: Option<Revocation>,
 }
 
 impl std::fmt::Debug for PlaygateLayer {
@@ -85,6 +89,7 @@ impl std::fmt::Debug for PlaygateLayer {
         f.debug_struct("PlaygateLayer")
             .field("client_ip", &self.client_ip)
             .field("observer", &self.observer.is_some())
+            .field("revocation", &self.revocation.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -102,6 +107,7 @@ impl PlaygateLayer {
             clock: Arc::new(system_now),
             client_ip: ClientIp::default(),
             observer: None,
+            revocation: None,
         }
     }
 
@@ -126,6 +132,23 @@ impl PlaygateLayer {
     /// it runs on the request path.
     pub fn on_decision(mut self, f: impl Fn(&DecisionEvent<'_>) + Send + Sync + 'static) -> Self {
         self.observer = Some(Arc::new(f));
+        self
+    }
+
+    /// Consult revocation data on every request: `current` returns the data in service (e.g. a
+    /// loaded `playgate::revocation::RevocationFilter` that a reloader swaps), or `None` while
+    /// nothing is loaded (the configuration's `revocation.on_unavailable` then decides). Only
+    /// configurations with a `revocation` section look anything up.
+    pub fn revocation<R>(
+        mut self,
+        current: impl Fn() -> Option<Arc<R>> + Send + Sync + 'static,
+    ) -> Self
+    where
+        R: RevocationSource + Send + Sync + 'static,
+    {
+        self.revocation = Some(Arc::new(move || {
+            current().map(|r| r as Arc<dyn RevocationSource + Send + Sync>)
+        }));
         self
     }
 
@@ -175,7 +198,14 @@ where
         let l = &self.layer;
         let now = (l.clock)();
         let ip = client_ip(&req, &l.client_ip);
-        let decision = check(&l.gate, &req, &ip, now);
+        let revocation = l.revocation.as_ref().and_then(|current| current());
+        let decision = check(
+            &l.gate,
+            &req,
+            &ip,
+            now,
+            revocation.as_deref().map(|r| r as &dyn RevocationSource),
+        );
         if let Some(observe) = &l.observer {
             observe(&DecisionEvent {
                 method: req.method(),
@@ -210,7 +240,13 @@ pub use future::ResponseFuture;
 
 /// Runs the gate on an `http::Request` (what the service does, without the service): useful for
 /// custom middleware and for tests.
-pub fn check<B>(gate: &Gate, req: &Request<B>, client_ip: &str, now: u64) -> Decision {
+pub fn check<B>(
+    gate: &Gate,
+    req: &Request<B>,
+    client_ip: &str,
+    now: u64,
+    revocation: Option<&dyn RevocationSource>,
+) -> Decision {
     // Values that are not visible ASCII are kept as "" so a repeated header stays ambiguous.
     let headers: Vec<(&str, &str)> = req
         .headers()
@@ -232,7 +268,7 @@ pub fn check<B>(gate: &Gate, req: &Request<B>, client_ip: &str, now: u64) -> Dec
         cookies: &cookies,
         client_ip,
     };
-    gate.check(&view, now)
+    gate.check_with(&view, now, revocation)
 }
 
 /// RFC 6265 `name=value; name2=value2` pairs, as the core's event adapters split them.
