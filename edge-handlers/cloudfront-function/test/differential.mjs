@@ -202,3 +202,49 @@ function lambdaEdgeIfMulti(r) {
   if (cookie) headers.cookie = [{ key: 'Cookie', value: cookie }];
   return { Records: [{ cf: { config: {}, request: { clientIp: r.clientIp || '203.0.113.7', method: r.method, uri: r.uri, querystring: r.querystring, headers } } }] };
 }
+
+/**
+ * Seeded random requests around the decision boundaries (claim types and values, header members,
+ * keys, sources, origins, channel paths), to be decided by the core like the hand-made ones.
+ */
+export function randomCases(seed0, n) {
+  let seed = seed0;
+  // xorshift32: deterministic across Node versions.
+  const rnd = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const pick = (a) => a[Math.floor(rnd() * a.length)];
+  const vals = ['1', '-1', '0', '-0', '1.5', '1e3', `${NOW + 30}`, `${NOW - 30}`, `${NOW + 700}`, `${NOW + 3599}.9`, `${NOW + 3601}`, '"x"', '""', 'true', 'false', 'null', '[]', '{}', '"123e4567-e89b-12d3-a456-426614174000"', '"SD"', '"FULL_HD"', '"https://a.com, https://*.b.com"', '"*"', '"arn:aws:ivs:eu-west-1:1:channel/abc-x"', '9223372036854775807', '9223372036854775808', '1e400', '"\\u0000"', `"${'v'.repeat(40)}"`, '"\\ud83d\\ude00"'];
+  const claims = ['exp', 'nbf', 'iat', 'aws:channel-arn', 'aws:access-control-allow-origin', 'aws:strict-origin-enforcement', 'aws:single-use-uuid', 'aws:viewer-id', 'aws:viewer-session-version', 'aws:maximum-resolution', 'other'];
+  const list = [];
+  for (let i = 0; i < n; i++) {
+    const members = [];
+    if (rnd() < 0.9) members.push(`"exp":${pick([`${NOW + 60}`, `${NOW + 5}`, `${NOW - 5}`, `${NOW}`, `${NOW + 3600}`, `${NOW + 3601}`, '"1"'])}`);
+    const n = Math.floor(rnd() * 4);
+    for (let j = 0; j < n; j++) members.push(`"${pick(claims)}":${pick(vals)}`);
+    const payload = `{${members.join(',')}}`;
+    const hm = [`"alg":${(rnd() < 0.85 ? '"HS256"' : pick(['"none"', '"HS384"', '"hs256"', '1']))}`];
+    const kid = rnd() < 0.7 ? '"k1"' : pick(['"k1"', '"k1"', '"k2"', null, null, '"zz"', '5', '""']);
+    if (kid) hm.push(`"kid":${kid}`);
+    if (rnd() < 0.2) hm.push(pick(['"typ":"JWT"', '"cty":"json"', '"cty":"jwt"', '"crit":["exp"]', '"jwk":{}', '"x5u":"u"', '"b64":false']));
+    const header = `{${hm.join(',')}}`;
+    const key = kid === '"k2"' || (kid === null && rnd() < 0.5) ? Buffer.alloc(40, 9) : rnd() < 0.1 ? Buffer.alloc(32, 1) : Buffer.alloc(32, 7);
+    let t = token(header, payload, key);
+    if (rnd() < 0.05) t = t.slice(0, -2);
+    const uri = pick(['/v/a.ts', '/v/index.m3u8', '/x.mpd', '/ch/abc/v/1.ts']);
+    const origin = pick([undefined, 'https://a.com', 'https://x.b.com', 'https://b.com', 'http://a.com']);
+    const headers = origin ? { origin } : {};
+    const where = pick(['q', 'q', 'c', 'b', 'p', 'ps']);
+    let req = { method: 'GET', uri, querystring: 'z=1', headers, cookies: {} };
+    if (where === 'q') req.querystring = `a=1&token=${t}`;
+    if (where === 'c') req.cookies = { pg_token: t };
+    if (where === 'b') req.headers = { ...headers, authorization: `Bearer ${t}` };
+    if (where === 'p') req.uri = `/${t}${uri}`;
+    if (where === 'ps') req.uri = `/sid.${t}${uri}`;
+    list.push({ name: `random ${seed0}/${i} ${header} ${payload} ${where}`, config: rnd() < 0.2 ? 'channel' : 'all', request: req, now: NOW });
+  }
+  return list;
+}

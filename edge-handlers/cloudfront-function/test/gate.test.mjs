@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import test from 'node:test';
 import { generate } from '../build.mjs';
 import { njsAvailable, runNjs, runNode, runUnderNjs } from './conformance.mjs';
-import { CLI, CONFIGS, NOW, cases, token, withCoreExpectations } from './differential.mjs';
+import { CLI, CONFIGS, NOW, cases, randomCases, token, withCoreExpectations } from './differential.mjs';
 import { decisionOf, loadFunction, memoryKvs, toCloudFrontEvent } from './harness.mjs';
 
 const haveCli = fs.existsSync(CLI);
@@ -30,6 +30,17 @@ test('agrees with the core on edge cases (njs)', { skip: (!haveCli && 'no core C
   const failures = run.results.filter((r) => r.bad.length).map((r) => `${r.c.name}: ${r.bad.join('; ')}`);
   assert.deepEqual(failures, []);
   assert.equal(run.summary.passed + run.summary.skipped, diff.length);
+});
+
+test('agrees with the core on seeded random requests (Node and njs)', { skip: !haveCli && 'no core CLI' }, async () => {
+  const seed = Number(process.env.PLAYGATE_SEED || 20261122);
+  const random = withCoreExpectations(randomCases(seed, Number(process.env.PLAYGATE_RANDOM_CASES || 300)));
+  for (const run of [await runNode(random), ...(njsAvailable() ? [await runNjs(random)] : [])]) {
+    const failures = run.results.filter((r) => r.bad.length).map((r) => `${r.c.name}: ${r.bad.join('; ')}`);
+    assert.deepEqual(failures, [], `seed ${seed}`);
+  }
+  const allowed = random.filter((c) => c.expect.allow).length;
+  assert.ok(allowed >= 10, `only ${allowed} allowed cases: the generator drifted`);
 });
 
 // --- faults the core never sees -----------------------------------------------------------------
