@@ -52,6 +52,17 @@ fn kvs_bytes(f: &RevocationFilter) -> usize {
     bytes
 }
 
+/// One measured configuration: elements, budgeted FP rate, block size, probes, size budgets.
+struct Run {
+    name: &'static str,
+    n: u64,
+    fp: f64,
+    log2: u8,
+    probes: u64,
+    file_budget: Option<usize>,
+    kvs_budget: Option<usize>,
+}
+
 fn main() {
     let big: u64 = std::env::args()
         .nth(1)
@@ -60,46 +71,54 @@ fn main() {
     let mut ok = true;
     // The filter is planned for 0.8 × the budgeted rate, so that the *measured* rate (a count with
     // Poisson noise) stays under the budget.
-    // (name, elements, budget fp, log2 block bits, probes, file budget, kvs budget)
-    let runs: [(&str, u64, f64, u8, u64, Option<usize>, Option<usize>); 4] = [
-        (
-            "file_1M_1e-6_512B",
-            1_000_000,
-            1e-6,
-            12,
-            big,
-            Some(4_000_000),
-            None,
-        ),
-        (
-            "file_1M_1e-6_1KB",
-            1_000_000,
-            1e-6,
-            13,
-            big,
-            Some(4_000_000),
-            None,
-        ),
-        (
-            "kvs_1M_1e-4_512B",
-            1_000_000,
-            1e-4,
-            12,
-            10_000_000,
-            None,
-            Some(5_000_000),
-        ),
-        (
-            "kvs_1.3M_1e-4_512B",
-            1_300_000,
-            1e-4,
-            12,
-            10_000_000,
-            None,
-            Some(5_000_000),
-        ),
+    let runs = [
+        Run {
+            name: "file_1M_1e-6_512B",
+            n: 1_000_000,
+            fp: 1e-6,
+            log2: 12,
+            probes: big,
+            file_budget: Some(4_000_000),
+            kvs_budget: None,
+        },
+        Run {
+            name: "file_1M_1e-6_1KB",
+            n: 1_000_000,
+            fp: 1e-6,
+            log2: 13,
+            probes: big,
+            file_budget: Some(4_000_000),
+            kvs_budget: None,
+        },
+        Run {
+            name: "kvs_1M_1e-4_512B",
+            n: 1_000_000,
+            fp: 1e-4,
+            log2: 12,
+            probes: 10_000_000,
+            file_budget: None,
+            kvs_budget: Some(5_000_000),
+        },
+        Run {
+            name: "kvs_1.3M_1e-4_512B",
+            n: 1_300_000,
+            fp: 1e-4,
+            log2: 12,
+            probes: 10_000_000,
+            file_budget: None,
+            kvs_budget: Some(5_000_000),
+        },
     ];
-    for (name, n, fp, log2, probes, file_budget, kvs_budget) in runs {
+    for Run {
+        name,
+        n,
+        fp,
+        log2,
+        probes,
+        file_budget,
+        kvs_budget,
+    } in runs
+    {
         let (f, build_s) = build(n, 0.8 * fp, log2);
         let (hits, probe_s) = probe(&f, probes);
         let measured = hits as f64 / probes as f64;
@@ -116,7 +135,7 @@ fn main() {
         verdicts.push(("measured_fp<=target", measured <= fp));
         verdicts.push((
             "fp_ratio_within_1.5x",
-            ratio <= 1.5 && ratio >= 1.0 / 1.5 || (ratio - 1.0).abs() <= 3.0 * sigma,
+            (1.0 / 1.5..=1.5).contains(&ratio) || (ratio - 1.0).abs() <= 3.0 * sigma,
         ));
         verdicts.push((
             "bits_vs_optimal<=1.25",
