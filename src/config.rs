@@ -13,7 +13,8 @@ use serde::Deserialize;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Verification keys, each bound to one algorithm.
+    /// Verification keys, each bound to one algorithm (may be empty when `akamai` keys are given).
+    #[serde(default)]
     pub keys: Vec<KeyConfig>,
     /// Where the token travels.
     #[serde(default)]
@@ -27,6 +28,18 @@ pub struct Config {
     /// Revocation lookups (absent: no revocation stage).
     #[serde(default)]
     pub revocation: Option<crate::revocation::RevocationConfig>,
+    /// Path scopes and exempt paths (docs/contracts.md §5.1).
+    #[serde(default)]
+    pub paths: Option<crate::policy::PathsConfig>,
+    /// Viewer binding (§5.2).
+    #[serde(default)]
+    pub binding: Option<crate::policy::BindingConfig>,
+    /// Rendition → resolution mapping for `aws:maximum-resolution` (§5.3).
+    #[serde(default)]
+    pub resolution: Option<crate::policy::ResolutionConfig>,
+    /// Akamai Auth Token 2.0 verification (§5.4).
+    #[serde(default)]
+    pub akamai: Option<crate::policy::AkamaiConfig>,
 }
 
 /// Supported algorithms. The key decides the algorithm; the token's `alg` must agree.
@@ -171,6 +184,8 @@ pub enum TokenSource {
     Bearer(bool),
     /// The first path segment, optionally `<sessionId>.<jwt>` (value must be `true`).
     PathSegment(bool),
+    /// A request header by (lowercase) name, its whole value (e.g. Akamai's `__token__` header).
+    Header(String),
 }
 
 /// Claim policy.
@@ -344,6 +359,8 @@ pub(crate) fn field(parts: fmt::Arguments<'_>) -> String {
     format!("{parts}")
 }
 
+impl core::error::Error for ConfigError {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,5 +387,3 @@ mod tests {
         assert!(!dbg.contains("c3VwZXJzZWNyZXQ"), "{dbg}");
     }
 }
-
-impl core::error::Error for ConfigError {}

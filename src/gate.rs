@@ -30,6 +30,7 @@ pub struct Gate {
     deny_status: u16,
     debug: bool,
     revocation: Option<crate::revocation::RevocationPolicy>,
+    policy: crate::policy::Policy,
 }
 
 #[derive(Debug, Clone)]
@@ -125,8 +126,11 @@ impl Gate {
 
     /// Validates a configuration and prepares keys and patterns.
     pub fn new(config: &Config) -> Result<Gate, ConfigError> {
-        if config.keys.is_empty() || config.keys.len() > 16 {
-            return Err(ConfigError::new("keys", "give between 1 and 16 keys"));
+        if (config.keys.is_empty() && config.akamai.is_none()) || config.keys.len() > 16 {
+            return Err(ConfigError::new(
+                "keys",
+                "give between 1 and 16 keys (or an `akamai` section)",
+            ));
         }
         let mut keys = Vec::with_capacity(config.keys.len());
         for (i, k) in config.keys.iter().enumerate() {
@@ -154,6 +158,17 @@ impl Gate {
                     return Err(ConfigError::new(
                         at(),
                         "name must be non-empty, without & = ; or space",
+                    ));
+                }
+                TokenSource::Header(n)
+                    if n.is_empty()
+                        || !n.bytes().all(|b| {
+                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                        }) =>
+                {
+                    return Err(ConfigError::new(
+                        at(),
+                        "header name must be non-empty lowercase letters, digits, - or _",
                     ));
                 }
                 TokenSource::Bearer(false) | TokenSource::PathSegment(false) => {
@@ -204,6 +219,12 @@ impl Gate {
                 .as_ref()
                 .map(crate::revocation::RevocationPolicy::new)
                 .transpose()?,
+            policy: crate::policy::Policy::new(
+                config.paths.as_ref(),
+                config.binding.as_ref(),
+                config.resolution.as_ref(),
+                config.akamai.as_ref(),
+            )?,
         })
     }
 
@@ -255,6 +276,16 @@ impl Gate {
         {
             return Err(Reason::BadRequest);
         }
+        // Exempt paths (e.g. ads) need no token; they are forwarded in normal form.
+        if let Some(uri) = self.policy.exempt(req)? {
+            return Ok(Allow {
+                forward: Forward {
+                    uri,
+                    querystring: req.querystring.into(),
+                },
+                claims: VerifiedClaims::default(),
+            });
+        }
         let found = self.locate(req)?;
         let token = match &found {
             Found::Query { value, .. } | Found::Header(value) => value.as_str(),
@@ -263,11 +294,23 @@ impl Gate {
         if token.is_empty() || token.len() > self.max_token_len {
             return Err(Reason::MalformedToken);
         }
-        let (kid, map) = UntrustedJwt::parse(token)?.verify(&self.keys)?;
-        let mut claims = VerifiedClaims::from_map(kid, map)?;
-        claims.check_time(now, self.leeway, self.require_exp, self.max_lifetime)?;
+        // Dispatch on the token's shape: a JWS is base64url and dots only; `=`/`~` is EdgeAuth.
+        let (mut claims, akamai) = if self.policy.has_akamai() && crate::akamai::is_akamai(token) {
+            if matches!(found, Found::Path { .. }) {
+                return Err(Reason::MalformedToken);
+            }
+            let (claims, scope) =
+                self.policy
+                    .verify_akamai(token, req.uri, now, self.leeway, self.max_lifetime)?;
+            (claims, Some(scope))
+        } else {
+            let (kid, map) = UntrustedJwt::parse(token)?.verify(&self.keys)?;
+            let claims = VerifiedClaims::from_map(kid, map)?;
+            claims.check_time(now, self.leeway, self.require_exp, self.max_lifetime)?;
+            (claims, None)
+        };
 
-        let forward = match &found {
+        let mut forward = match &found {
             Found::Query { name, .. } => Forward {
                 uri: req.uri.into(),
                 querystring: query_without(req.querystring, name),
@@ -285,6 +328,8 @@ impl Gate {
             }
         };
         // Policies look at the path the origin will see, not at the token segment.
+        self.policy
+            .check(&claims, akamai.as_ref(), req, &mut forward.uri)?;
         self.check_channel(&claims, &forward.uri)?;
         check_origin(&claims, req, &forward.uri)?;
         if let Some(policy) = &self.revocation {
@@ -320,6 +365,11 @@ impl Gate {
                     },
                 },
                 TokenSource::PathSegment(_) => locate_path(req.uri),
+                TokenSource::Header(name) => match req.header(name) {
+                    Lookup::Absent => None,
+                    Lookup::Many => return Err(Reason::MalformedToken),
+                    Lookup::One(v) => Some(Found::Header(v.trim().into())),
+                },
             };
             if let Some(f) = found {
                 return Ok(f);

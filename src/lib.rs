@@ -18,6 +18,7 @@
 extern crate alloc;
 
 pub mod akamai;
+pub mod binding;
 mod claims;
 pub mod config;
 mod error;
@@ -29,6 +30,7 @@ mod json;
 mod jwt;
 pub mod mint;
 pub mod path;
+pub mod policy;
 mod request;
 pub mod revocation;
 
