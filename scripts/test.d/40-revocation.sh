@@ -5,7 +5,7 @@
 # CloudFront Functions engine family).
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
-ensure_apt njs
+ensure_apt njs python3
 
 log "playgate revoke: build + KeyValueStore export"
 cargo build --quiet -p playgate-cli
