@@ -20,9 +20,15 @@ fn every_corpus_case_replays_through_the_cli() {
     std::fs::create_dir_all(&tmp).unwrap();
     let mut n = 0;
     let mut failures = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
-    for f in files.iter().filter(|p| p.to_string_lossy().ends_with(".cases.json")) {
+    for f in files
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(".cases.json"))
+    {
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
         for case in doc["cases"].as_array().unwrap() {
             let config = match &case["config"] {
@@ -55,12 +61,21 @@ fn every_corpus_case_replays_through_the_cli() {
                 ok &= &got["forward"] == fwd;
             }
             if !ok {
-                failures.push(format!("{}: want {want} got {got} exit {:?}", case["name"], out.status.code()));
+                failures.push(format!(
+                    "{}: want {want} got {got} exit {:?}",
+                    case["name"],
+                    out.status.code()
+                ));
             }
         }
     }
     assert!(n >= 150, "only {n} cases");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -71,24 +86,53 @@ fn bad_config_exits_2_with_the_field_named() {
     std::fs::write(&cfg, r#"{"keys":[{"kid":"a","alg":"HS257","secret":"x"}]}"#).unwrap();
     let req = tmp.join("req.json");
     std::fs::write(&req, r#"{"uri":"/a","querystring":""}"#).unwrap();
-    let out = playgate().args(["check", "--config"]).arg(&cfg).arg("--request").arg(&req).output().unwrap();
+    let out = playgate()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .arg("--request")
+        .arg(&req)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("keys[0].alg"), "{err}");
 
-    std::fs::write(&cfg, r#"{"keys":[{"kid":"a","alg":"HS256","secret":"c2hvcnQ"}]}"#).unwrap();
-    let out = playgate().args(["check", "--config"]).arg(&cfg).arg("--request").arg(&req).output().unwrap();
+    std::fs::write(
+        &cfg,
+        r#"{"keys":[{"kid":"a","alg":"HS256","secret":"c2hvcnQ"}]}"#,
+    )
+    .unwrap();
+    let out = playgate()
+        .args(["check", "--config"])
+        .arg(&cfg)
+        .arg("--request")
+        .arg(&req)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("keys[0].secret") && err.contains("at least 32 bytes"), "{err}");
+    assert!(
+        err.contains("keys[0].secret") && err.contains("at least 32 bytes"),
+        "{err}"
+    );
     assert!(!err.contains("c2hvcnQ"), "secret leaked: {err}");
 
-    let out = playgate().args(["check", "--config", "/nonexistent.json", "--request"]).arg(&req).output().unwrap();
+    let out = playgate()
+        .args(["check", "--config", "/nonexistent.json", "--request"])
+        .arg(&req)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 
     std::fs::write(&req, "[1,2]").unwrap();
     let good = root().join("fixtures/conformance/hs.config.json");
-    let out = playgate().args(["check", "--config"]).arg(&good).arg("--request").arg(&req).output().unwrap();
+    let out = playgate()
+        .args(["check", "--config"])
+        .arg(&good)
+        .arg("--request")
+        .arg(&req)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -97,13 +141,20 @@ fn keygen_then_mint_then_check_round_trip() {
     let tmp = root().join("target/cli-replay");
     std::fs::create_dir_all(&tmp).unwrap();
     for alg in ["hs256", "hs384", "hs512", "es384"] {
-        let out = playgate().args(["keygen", "--alg", alg, "--kid", "k9"]).output().unwrap();
+        let out = playgate()
+            .args(["keygen", "--alg", alg, "--kid", "k9"])
+            .output()
+            .unwrap();
         assert!(out.status.success());
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
         let key = tmp.join(format!("key-{alg}.json"));
         std::fs::write(&key, doc.to_string()).unwrap();
         let cfg = tmp.join(format!("cfg-{alg}.json"));
-        std::fs::write(&cfg, serde_json::json!({"keys": [doc["config_key"]]}).to_string()).unwrap();
+        std::fs::write(
+            &cfg,
+            serde_json::json!({"keys": [doc["config_key"]]}).to_string(),
+        )
+        .unwrap();
         let claims = tmp.join("claims.json");
         std::fs::write(&claims, r#"{"sub":"viewer"}"#).unwrap();
         let out = playgate()
@@ -113,12 +164,31 @@ fn keygen_then_mint_then_check_round_trip() {
             .arg(&claims)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
         let req = tmp.join(format!("req-{alg}.json"));
-        std::fs::write(&req, serde_json::json!({"uri": "/x.m3u8", "querystring": format!("token={token}")}).to_string())
+        std::fs::write(
+            &req,
+            serde_json::json!({"uri": "/x.m3u8", "querystring": format!("token={token}")})
+                .to_string(),
+        )
+        .unwrap();
+        let out = playgate()
+            .args(["check", "--config"])
+            .arg(&cfg)
+            .arg("--request")
+            .arg(&req)
+            .output()
             .unwrap();
-        let out = playgate().args(["check", "--config"]).arg(&cfg).arg("--request").arg(&req).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{alg}: {}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{alg}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 }
