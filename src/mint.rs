@@ -219,3 +219,189 @@ impl SigningKey {
 }
 
 impl core::error::Error for MintError {}
+
+/// Where a playback URL carries its token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement<'a> {
+    /// A query parameter (`token` for JWTs, `__token__` or `hdnts` for Akamai tokens), appended
+    /// after any existing parameters.
+    Query(&'a str),
+    /// The first path segment, optionally as `<session>.<jwt>` (AWS seed style), so that relative
+    /// URIs in HLS/DASH manifests carry the token to every playlist and segment.
+    PathSegment {
+        /// Session id put before the token.
+        session: Option<&'a str>,
+    },
+}
+
+/// Why a playback URL could not be built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UrlError {
+    /// The URL's path does not start with `/` (give `/path`, or `https://host/path`).
+    NotAbsolute,
+    /// The token or session id cannot live in a path segment (only JWS tokens can: an Akamai
+    /// token contains `/`, `=` and `~`; a session id may not contain `.` or `/`).
+    NotPathSafe,
+    /// The query parameter name is empty or contains `&`, `=` or `#`.
+    BadParam,
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UrlError::NotAbsolute => "the URL path must start with '/'",
+            UrlError::NotPathSafe => {
+                "only a JWT (and a session id without '.' or '/') can be a path segment"
+            }
+            UrlError::BadParam => "bad query parameter name",
+        })
+    }
+}
+
+impl core::error::Error for UrlError {}
+
+/// Percent-encodes a token for a query value: unreserved characters and `= ~ / * ! : , @` stay
+/// (Akamai tokens keep their usual look), everything else is escaped. The gate decodes it once.
+fn encode_query_value(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~=/*!:,@".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            for n in [b >> 4, b & 0x0f] {
+                out.push(char::from(HEX.get(usize::from(n)).copied().unwrap_or(b'0')));
+            }
+        }
+    }
+    out
+}
+
+/// A URL-ready playback URL: `url` (`/path[?query]` or `scheme://host/path[?query]`) with `token`
+/// placed as asked. For path placement the token segment goes before the path, so a manifest at
+/// `/live/index.m3u8` becomes `/<token>/live/index.m3u8` and its relative URIs inherit the token.
+pub fn playback_url(url: &str, token: &str, placement: Placement<'_>) -> Result<String, UrlError> {
+    let (origin, rest) = match url.split_once("://") {
+        Some((scheme, after)) => {
+            let slash = after.find('/').ok_or(UrlError::NotAbsolute)?;
+            let split = scheme.len() + 3 + slash;
+            (
+                url.get(..split).unwrap_or(""),
+                url.get(split..).unwrap_or(""),
+            )
+        }
+        None => ("", url),
+    };
+    if !rest.starts_with('/') {
+        return Err(UrlError::NotAbsolute);
+    }
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut out = String::from(origin);
+    match placement {
+        Placement::Query(name) => {
+            if name.is_empty() || name.contains(['&', '=', '#', '?']) {
+                return Err(UrlError::BadParam);
+            }
+            out.push_str(path);
+            out.push('?');
+            if !query.is_empty() {
+                out.push_str(query);
+                out.push('&');
+            }
+            out.push_str(name);
+            out.push('=');
+            out.push_str(&encode_query_value(token));
+        }
+        Placement::PathSegment { session } => {
+            let jws_like = token.split('.').count() == 3
+                && token
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            let session_ok = session.is_none_or(|s| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'~'))
+            });
+            if !jws_like || !session_ok {
+                return Err(UrlError::NotPathSafe);
+            }
+            out.push('/');
+            if let Some(s) = session {
+                out.push_str(s);
+                out.push('.');
+            }
+            out.push_str(token);
+            out.push_str(path);
+            if !query.is_empty() {
+                out.push('?');
+                out.push_str(query);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::*;
+
+    #[test]
+    fn playback_urls() {
+        assert_eq!(
+            playback_url("/live/index.m3u8", "a.b.c", Placement::Query("token")).unwrap(),
+            "/live/index.m3u8?token=a.b.c"
+        );
+        assert_eq!(
+            playback_url(
+                "https://cdn.example.com/live/index.m3u8?x=1",
+                "a.b.c",
+                Placement::Query("token")
+            )
+            .unwrap(),
+            "https://cdn.example.com/live/index.m3u8?x=1&token=a.b.c"
+        );
+        assert_eq!(
+            playback_url(
+                "/live/index.m3u8",
+                "exp=1~acl=/live/*~data=a&b~hmac=00",
+                Placement::Query("__token__")
+            )
+            .unwrap(),
+            "/live/index.m3u8?__token__=exp=1~acl=/live/*~data=a%26b~hmac=00"
+        );
+        assert_eq!(
+            playback_url(
+                "https://cdn.example.com/live/index.m3u8",
+                "a.b.c",
+                Placement::PathSegment {
+                    session: Some("s1")
+                }
+            )
+            .unwrap(),
+            "https://cdn.example.com/s1.a.b.c/live/index.m3u8"
+        );
+        assert_eq!(
+            playback_url(
+                "/x",
+                "exp=1~hmac=00",
+                Placement::PathSegment { session: None }
+            ),
+            Err(UrlError::NotPathSafe)
+        );
+        assert_eq!(
+            playback_url(
+                "/x",
+                "a.b.c",
+                Placement::PathSegment {
+                    session: Some("a.b")
+                }
+            ),
+            Err(UrlError::NotPathSafe)
+        );
+        assert_eq!(
+            playback_url("x", "a.b.c", Placement::Query("token")),
+            Err(UrlError::NotAbsolute)
+        );
+    }
+}
