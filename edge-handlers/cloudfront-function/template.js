@@ -9,7 +9,7 @@ import crypto from 'crypto';
 const kvs = cf.kvs();
 // Key ids (not secrets) tried in order for tokens without `kid`; secrets are in KeyValueStore.
 const KIDS = __KIDS__;
-const MAL = 'malformed_token', INV = 'invalid_claim', UK = 'unknown_key', FH = 'forbidden_header', BS = 'bad_signature', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution';
+const MAL = 'malformed_token', AM = 'algorithm_mismatch', MT = 'missing_token', INV = 'invalid_claim', UK = 'unknown_key', FH = 'forbidden_header', BS = 'bad_signature', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution';
 
 async function handler(event) {
     const q = event.request;
@@ -20,7 +20,7 @@ async function handler(event) {
         r = 'bad_request';
     }
     if (!r) return q;
-    const s = r == 'missing_token' ? __MISSING_STATUS__ : __STATUS__;
+    const s = r == MT ? __MISSING_STATUS__ : __STATUS__;
     return {
         statusCode: s,
         statusDescription: __STATUS_TEXT__,
@@ -42,7 +42,7 @@ async function check(q, now) {
     const L = __SOURCES__;
     let f;
     for (let i = 0; i < L.length && f === undefined; i++) f = L[i][0](q, L[i][1]);
-    if (f === undefined) return 'missing_token';
+    if (f === undefined) return MT;
     const t = f && f.t;
     if (!t || blen(t) > __MAX_LENGTH__) return MAL;
     const p = t.split('.');
@@ -50,9 +50,9 @@ async function check(q, now) {
     const h = js(p[0]), pl = js(p[1]), sig = b64(p[2]);
     if (!h || !pl || !sig) return MAL;
     const alg = h[0].alg, kid = h[0].kid, hd = h[0];
-    if (typeof alg != 'string' || (kid !== undefined && typeof kid != 'string')) return MAL;
+    if (!str(alg) || (kid !== undefined && !str(kid))) return MAL;
     if (['jwk', 'jku', 'x5u', 'x5c', 'crit'].some(m => m in hd)) return FH;
-    if ('cty' in hd && !(typeof hd.cty == 'string' && lc(hd.cty) == 'json')) return FH;
+    if ('cty' in hd && !(str(hd.cty) && lc(hd.cty) == 'json')) return FH;
     const hp = p[0] + '.' + p[1];
     let v;
     if (kid !== undefined) {
@@ -62,13 +62,13 @@ async function check(q, now) {
         } catch (e) {
             return UK;
         }
-        if (!v || typeof v.alg != 'string') return UK;
-        if (v.alg != alg) return 'algorithm_mismatch';
+        if (!v || !str(v.alg)) return UK;
+        if (v.alg != alg) return AM;
         v = secret(v);
         if (!v) return UK;
         if (!mac(v, hp, sig)) return BS;
     } else {
-        if (alg != 'HS256' || !KIDS.length) return 'algorithm_mismatch';
+        if (alg != 'HS256') return AM;
         // A key missing from (or malformed in) the store is a removed key: skip it.
         let u = 0, ok = 0;
         for (let i = 0; i < KIDS.length && !ok; i++) {
@@ -94,8 +94,9 @@ async function check(q, now) {
     if (exp === undefined) {
         if (__REQUIRE_EXP__) return 'missing_claim';
     } else if (exp + __LEEWAY__ <= now) return 'expired';
-    if (c.nbf !== undefined && c.nbf > now + __LEEWAY__) return 'not_yet_valid';
-    if (exp !== undefined && exp - now > (VI in c || SU in c ? __MAX_LIFETIME_SHORT__ : __MAX_LIFETIME__)) return 'lifetime_too_long';
+    // (An absent nbf/exp is undefined, and comparisons with undefined are false.)
+    if (c.nbf > now + __LEEWAY__) return 'not_yet_valid';
+    if (exp - now > (VI in c || SU in c ? __MAX_LIFETIME_SHORT__ : __MAX_LIFETIME__)) return 'lifetime_too_long';
     // Forward without the token; policies look at the path the origin will see.
     if (f.n) delete qs[f.n];
     if (f.u) q.uri = f.u;
@@ -113,7 +114,7 @@ async function check(q, now) {
     const ao = c[AO];
     if (ao !== undefined && !ao.split(',').some(e => tr(e) == '*') && (c[SO] === true || /\.(m3u8|mpd)$/.test(uri))) {
         const o = one(q.headers, 'origin');
-        if (typeof o != 'string' || !origin(ao, tr(o))) return 'origin_mismatch';
+        if (!str(o) || !origin(ao, tr(o))) return 'origin_mismatch';
     }
     return '';
 }
@@ -174,21 +175,25 @@ function one(o, n) {
     const v = vals(o[n]);
     return v.length > 1 ? 0 : v[0];
 }
+function str(v) {
+    return typeof v == 'string';
+}
 function blen(s) {
     return Buffer.byteLength(s);
 }
-// ASCII-only lowercase (Rust's eq_ignore_ascii_case).
+// ASCII-only lowercase (Rust's eq_ignore_ascii_case). A string is ASCII iff its UTF-8 length is its
+// length; regexes are slow in njs, so the common case avoids them.
 function lc(s) {
-    return s.replace(/[A-Z]+/g, m => m.toLowerCase());
+    return blen(s) == s.length ? s.toLowerCase() : s.replace(/[A-Z]+/g, m => m.toLowerCase());
 }
-// Rust's str::trim: Unicode White_Space (which has U+0085 but not U+FEFF, unlike JS's trim).
+// Rust's str::trim: Unicode White_Space, which has U+0085 but not U+FEFF, unlike JS's trim.
 const WS = '[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+', TRIM = new RegExp('^' + WS + '|' + WS + '$', 'g');
 function tr(s) {
-    return s.replace(TRIM, '');
+    return s.indexOf('\x85') < 0 && s.indexOf('\ufeff') < 0 ? s.trim() : s.replace(TRIM, '');
 }
-// Strict base64url: URL alphabet, no padding, canonical trailing bits.
+// Strict base64url: URL alphabet, no padding, canonical trailing bits. The decoder skips or accepts
+// anything else (`+/=`, spaces), so only a canonical encoding survives the round trip.
 function b64(s) {
-    if (!/^[\w-]*$/.test(s)) return;
     const b = Buffer.from(s, 'base64url');
     if (b.toString('base64url') == s) return b;
 }
@@ -198,8 +203,9 @@ function b64(s) {
 function js(s) {
     const b = b64(s);
     if (!b) return;
+    // Valid UTF-8 only: ASCII when no byte became a replacement character, else a round trip.
     const t = b.toString();
-    if (!Buffer.from(t).equals(b)) return;
+    if (t.length == b.length ? t.indexOf('\ufffd') >= 0 : !Buffer.from(t).equals(b)) return;
     let v;
     try {
         v = JSON.parse(t);
@@ -207,23 +213,28 @@ function js(s) {
         return;
     }
     if (!v || typeof v != 'object' || Array.isArray(v)) return;
-    if (/\\ud[89a-f]/i.test(t.replace(/\\\\/g, '').replace(/\\ud[89ab]..\\ud[c-f]../gi, ''))) return;
+    if (t.indexOf('\\u') >= 0 && /\\ud[89a-f]/i.test(t.replace(/\\\\/g, '').replace(/\\ud[89ab]..\\ud[c-f]../gi, ''))) return;
     const k = t.match(/"(?:[^"\\]|\\.)*"|[^\s"{}\[\]:,]+|[{}\[\]:]/g), st = [], raw = {};
+    // (Character tests, not regexes, in the loop: njs runs a regex test in microseconds.)
     for (let i = 0; i < k.length; i++) {
-        const x = k[i], o = st[st.length - 1];
-        if (x == '{' || x == '[') {
-            if (st.push(x == '{' ? {} : 0) > 127) return;
-        } else if (x == '}' || x == ']') st.pop();
+        const x = k[i], o = st[st.length - 1], c = x[0];
+        if (c == '{' || c == '[') {
+            if (st.push(c == '{' ? {} : 0) > 127) return;
+        } else if (c == '}' || c == ']') st.pop();
         else if (k[i + 1] == ':') {
-            const m = '$' + JSON.parse(x);
+            const m = '$' + name(x);
             if (o[m]) return;
             o[m] = 1;
-        } else if (/^-?\d/.test(x)) {
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
             if (!isFinite(x)) return;
-            if (st.length == 1) raw[JSON.parse(k[i - 2])] = x;
+            if (st.length == 1) raw[name(k[i - 2])] = x;
         }
     }
     return [v, raw];
+}
+// A member name literal, unescaped.
+function name(x) {
+    return x.indexOf('\\') < 0 ? x.slice(1, -1) : JSON.parse(x);
 }
 // serde_json's as_i64: an integer literal (not -0, no fraction or exponent) within i64.
 function i64(x) {
@@ -232,7 +243,7 @@ function i64(x) {
 }
 // KVS value {"alg":"HS256","secret":"<base64url, >= 32 bytes>"} → secret bytes.
 function secret(v) {
-    const s = typeof v.secret == 'string' && b64(v.secret);
+    const s = str(v.secret) && b64(v.secret);
     return v.alg == 'HS256' && s && s.length >= 32 && s;
 }
 // HMAC-SHA256 compared in constant time (no timingSafeEqual in CloudFront Functions).

@@ -178,7 +178,8 @@ test('the runtime check rejects what runtime 2.0 lacks', () => {
 test('minify keeps strings, regexes and division intact', () => {
   const src = "const a = 'x  // y', b = /[/]\\// .test(a) ? 4 / 2 : 1; // gone\n/* gone */ let c = a + +b - -1;\n";
   const out = minify(src);
-  assert.equal(out, "const a='x  // y',b=/[/]\\//.test(a)?4/2:1;let c=a+ +b- -1;\n");
+  assert.equal(out, "let a='x  // y',b=/[/]\\//.test(a)?4/2:1;let c=a+ +b- -1;\n");
+  assert.equal(minify('function f(a) {\n  if (a) { return a; }\n  for (;;) { break; }\n}\n'), 'function f(a){if(a){return a}for(;;){break}}\n');
 });
 
 test('command line writes the function and the KVS file, and refuses with exit 2', () => {
