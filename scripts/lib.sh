@@ -4,7 +4,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 export PATH="$HOME/.cargo/bin:$PATH"
 # Pinned to the wasm-bindgen crate version in Cargo.lock (checked by scripts/test.d/*-npm).
-WASM_BINDGEN_VERSION="0.2.106"
+WASM_BINDGEN_VERSION="0.2.130"
 
 log() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 
@@ -27,7 +27,9 @@ ensure_wasm_target() {
 ensure_wasm_bindgen() {
   if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
     log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-    cargo install --locked --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    # The CLI's own lockfile pins a since-yanked webpki-roots: fall back to a fresh resolution.
+    cargo install --locked --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
+      || cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
   fi
 }
 

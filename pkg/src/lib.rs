@@ -1,1 +1,128 @@
-//! wasm-bindgen bindings for playgate (see issue 3).
+//! wasm-bindgen bindings of playgate: the raw classes behind the npm package's JavaScript API
+//! (`pkg/js/`). Wrappers only: every decision is the core's. Strings cross the boundary once per
+//! call (a request document in, a compact decision document out).
+#![forbid(unsafe_code)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use js_sys::{Error, Reflect};
+use playgate::event::OwnedRequest;
+use playgate::mint::SigningKey;
+use playgate::{ConfigError, Decision, Gate};
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+
+/// An `Error` carrying a stable `code` (and `field` for configuration errors).
+fn coded_error(name: &str, code: &str, message: &str, field: Option<&str>) -> JsValue {
+    let e = Error::new(message);
+    e.set_name(name);
+    // Setting own properties on a fresh Error object cannot fail.
+    let _ = Reflect::set(&e, &"code".into(), &code.into());
+    if let Some(f) = field {
+        let _ = Reflect::set(&e, &"field".into(), &f.into());
+    }
+    e.into()
+}
+
+fn config_error(e: &ConfigError) -> JsValue {
+    coded_error("ConfigError", e.code(), &e.to_string(), Some(e.field()))
+}
+
+/// A prepared gate (`Gate` in the JS API).
+#[wasm_bindgen]
+pub struct RawGate(Gate);
+
+#[wasm_bindgen]
+impl RawGate {
+    /// Parses and validates a configuration document.
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(config: &str) -> Result<RawGate, JsValue> {
+        Gate::from_json(config)
+            .map(RawGate)
+            .map_err(|e| config_error(&e))
+    }
+
+    /// Decides one request (plain, CloudFront Functions or Lambda@Edge shape, as JSON text) at
+    /// `now` (Unix seconds). Returns `{"allow","status","reason"[,"forward":{"uri","querystring"}]}`
+    /// as JSON text; throws `invalid_request` when the document is not a request.
+    pub fn check(&self, request: &str, now: f64) -> Result<String, JsValue> {
+        if !(now.is_finite() && now >= 0.0) {
+            return Err(coded_error(
+                "TypeError",
+                "invalid_argument",
+                "now must be a non-negative number of seconds",
+                None,
+            ));
+        }
+        let (_, req) = OwnedRequest::from_json(request)
+            .map_err(|e| coded_error("TypeError", "invalid_request", e.0, None))?;
+        // `as` saturates and truncates: fractional seconds round down, as NumericDate comparisons expect.
+        let decision = req.with_view(|r| self.0.check(r, now as u64));
+        Ok(decision_json(&decision))
+    }
+}
+
+fn decision_json(d: &Decision) -> String {
+    let v = match d {
+        Decision::Allow(a) => serde_json::json!({
+            "allow": true, "status": 200, "reason": null,
+            "forward": {"uri": a.forward.uri, "querystring": a.forward.querystring},
+        }),
+        Decision::Deny(d) => {
+            serde_json::json!({"allow": false, "status": d.status, "reason": d.reason.code()})
+        }
+    };
+    v.to_string()
+}
+
+/// A prepared signing key (`SigningKey` in the JS API).
+#[wasm_bindgen]
+pub struct RawSigningKey(SigningKey);
+
+#[wasm_bindgen]
+impl RawSigningKey {
+    /// Reads `{"kid","alg","secret"}` (HS*) or `{"kid","alg":"ES384","private_key":"<PKCS#8 PEM>"}`.
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(doc: &str) -> Result<RawSigningKey, JsValue> {
+        SigningKey::from_json(doc)
+            .map(RawSigningKey)
+            .map_err(|e| config_error(&e))
+    }
+
+    /// Key id.
+    #[wasm_bindgen(getter)]
+    pub fn kid(&self) -> String {
+        self.0.kid().into()
+    }
+
+    /// Algorithm name.
+    #[wasm_bindgen(getter)]
+    pub fn alg(&self) -> String {
+        self.0.alg().name().into()
+    }
+
+    /// The gate-config key entry that verifies this key's tokens, as JSON text.
+    #[wasm_bindgen(js_name = verifyingEntry)]
+    pub fn verifying_entry(&self) -> String {
+        self.0.verifying_entry().to_string()
+    }
+
+    /// Signs a claims object (JSON text) into a compact JWS.
+    pub fn mint(&self, claims: &str, with_kid: bool) -> Result<String, JsValue> {
+        let claims: Value = serde_json::from_str(claims).map_err(|_| {
+            coded_error(
+                "TypeError",
+                "invalid_claims",
+                "claims must be a JSON object",
+                None,
+            )
+        })?;
+        self.0
+            .mint(&claims, with_kid)
+            .map_err(|e| coded_error("TypeError", "invalid_claims", &e.to_string(), None))
+    }
+}

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/dist/:
+#   cargo (wasm32-unknown-unknown, release) → wasm-bindgen (CLI pinned to the crate version) →
+#   wasm-opt (npm `binaryen`; Debian's is too old) → JS entries (esbuild) and types.
+# Prints the .wasm size, raw and gzipped. Safe to run twice.
+source "$(dirname "$0")/../scripts/lib.sh"
+cd "$ROOT"
+ensure_wasm_target
+ensure_wasm_bindgen
+ensure_npm "$ROOT/pkg"
+
+# The CLI and the crate must be the same version, or the generated glue does not match the module.
+locked="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/"/,"",$3); print $3}' Cargo.lock)"
+if [ "$locked" != "$WASM_BINDGEN_VERSION" ]; then
+  echo "wasm-bindgen crate $locked in Cargo.lock, CLI pinned to $WASM_BINDGEN_VERSION (scripts/lib.sh)" >&2
+  exit 1
+fi
+
+log "cargo build playgate-wasm (wasm32, release)"
+cargo build --quiet --release --target wasm32-unknown-unknown -p playgate-wasm
+wasm="$ROOT/target/wasm32-unknown-unknown/release/playgate_wasm.wasm"
+
+dist="$ROOT/pkg/dist"
+bin="$ROOT/pkg/node_modules/.bin"
+rm -rf "$dist"
+mkdir -p "$dist/node" "$dist/web"
+
+log "wasm-bindgen $WASM_BINDGEN_VERSION"
+wasm-bindgen --target nodejs --out-dir "$dist/node" --no-typescript "$wasm"
+wasm-bindgen --target web --out-dir "$dist/web" --no-typescript "$wasm"
+
+log "wasm-opt (binaryen $("$bin/wasm-opt" --version | awk '{print $3}'))"
+for t in node web; do
+  f="$dist/$t/playgate_wasm_bg.wasm"
+  "$bin/wasm-opt" -O3 --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
+    -o "$f.opt" "$f"
+  mv "$f.opt" "$f"
+done
+
+log "JS entries and types"
+"$bin/esbuild" --log-level=warning --format=cjs --platform=neutral pkg/js/api.js --outfile="$dist/node/api.cjs"
+"$bin/esbuild" --log-level=warning --format=esm --platform=neutral pkg/js/api.js --outfile="$dist/web/api.mjs"
+cp pkg/js/node.cjs "$dist/node/index.cjs"
+cp pkg/js/node.mjs "$dist/node/index.mjs"
+cp pkg/js/web.mjs "$dist/web/index.mjs"
+for t in node web; do cp pkg/js/types.d.ts "$dist/$t/types.d.ts"; done
+cp pkg/js/node.d.ts "$dist/node/index.d.ts"
+cp pkg/js/node.d.mts "$dist/node/index.d.mts"
+cp pkg/js/web.d.ts "$dist/web/index.d.ts"
+
+f="$dist/web/playgate_wasm_bg.wasm"
+raw=$(stat -c %s "$f")
+gz=$(gzip -9 -c "$f" | wc -c)
+echo "playgate_wasm_bg.wasm: $raw bytes, $gz bytes gzip -9"

@@ -1,0 +1,154 @@
+// The JavaScript API of the npm package, shared by the Node and web entries. It only shapes values
+// for JavaScript: every decision is taken by the Rust core (pkg/src/lib.rs → src/). One JSON string
+// crosses into WebAssembly per call and one compact JSON string comes back.
+
+const nowSeconds = () => Date.now() / 1000;
+
+function toJson(value, what) {
+  if (typeof value === 'string') return value;
+  if (value === null || typeof value !== 'object') {
+    const e = new TypeError(`${what} must be an object or a JSON string`);
+    e.code = what === 'config' ? 'invalid_config' : 'invalid_request';
+    if (what === 'config') e.field = '';
+    throw e;
+  }
+  return JSON.stringify(value);
+}
+
+// CloudFront Functions keep the query as an object: keep the parameters the core forwarded (every
+// parameter except the token's), as they were received.
+function cloudFrontQuery(original, forwardQuery) {
+  if (original === null || typeof original !== 'object') return original;
+  const kept = new Set();
+  for (const piece of forwardQuery.split('&')) {
+    if (piece === '') continue;
+    const eq = piece.indexOf('=');
+    kept.add(eq < 0 ? piece : piece.slice(0, eq));
+  }
+  const out = {};
+  for (const name of Object.keys(original)) if (kept.has(name)) out[name] = original[name];
+  return out;
+}
+
+// The forwarded request in the shape it was given: a shallow copy with `uri` and `querystring`
+// replaced (Lambda@Edge: `Records[0].cf.request`; CloudFront Functions: `event.request`).
+// Mirrors the shape detection of `playgate::event::OwnedRequest::from_value`.
+function forwardedRequest(input, forward) {
+  const doc = typeof input === 'string' ? JSON.parse(input) : input;
+  if (doc.Records !== undefined) {
+    const req = doc.Records[0].cf.request;
+    return { ...req, uri: forward.uri, querystring: forward.querystring };
+  }
+  if (doc.request !== undefined) {
+    const req = doc.request;
+    return { ...req, uri: forward.uri, querystring: cloudFrontQuery(req.querystring, forward.querystring) };
+  }
+  return { ...doc, uri: forward.uri, querystring: forward.querystring };
+}
+
+function claimsWithExpiry(claims, opts) {
+  if (opts.expiresIn === undefined) return claims;
+  if (!Number.isFinite(opts.expiresIn)) throw new TypeError('opts.expiresIn must be a number of seconds');
+  const now = opts.now === undefined ? nowSeconds() : opts.now;
+  return { ...claims, exp: Math.floor(now) + Math.floor(opts.expiresIn) };
+}
+
+/**
+ * Builds the API over the raw wasm-bindgen classes. `raw()` returns the initialised bindings (the web
+ * entry throws there until `init`/`initSync` has run).
+ */
+export function bindApi(raw) {
+  const secret = Symbol('playgate');
+
+  class Gate {
+    #raw;
+
+    constructor(token, rawGate) {
+      if (token !== secret) throw new TypeError('use Gate.fromConfig(config)');
+      this.#raw = rawGate;
+    }
+
+    /** Parses and validates a configuration (object or JSON text). Throws `code: "invalid_config"`. */
+    static fromConfig(config) {
+      return new Gate(secret, raw().RawGate.fromJson(toJson(config, 'config')));
+    }
+
+    /**
+     * Decides one request: a plain request, a CloudFront Functions event or a Lambda@Edge event
+     * (object or JSON text), at `now` (Unix seconds, default the system clock).
+     */
+    check(request, now) {
+      const text = toJson(request, 'request');
+      const d = JSON.parse(this.#raw.check(text, now === undefined ? nowSeconds() : now));
+      if (!d.allow) return { allow: false, status: d.status, reason: d.reason, request: null };
+      return {
+        allow: true,
+        status: 200,
+        reason: null,
+        request: forwardedRequest(request, d.forward),
+        forward: d.forward,
+      };
+    }
+
+    /** Releases the WebAssembly memory now instead of at garbage collection. */
+    free() {
+      this.#raw.free();
+    }
+  }
+
+  class SigningKey {
+    #raw;
+
+    constructor(token, rawKey) {
+      if (token !== secret) throw new TypeError('use SigningKey.fromJson(doc)');
+      this.#raw = rawKey;
+    }
+
+    /**
+     * `{kid, alg: "HS256"|"HS384"|"HS512", secret}` (base64url) or
+     * `{kid, alg: "ES384", private_key}` (PKCS#8 PEM), object or JSON text.
+     */
+    static fromJson(doc) {
+      return new SigningKey(secret, raw().RawSigningKey.fromJson(toJson(doc, 'config')));
+    }
+
+    get kid() {
+      return this.#raw.kid;
+    }
+
+    get alg() {
+      return this.#raw.alg;
+    }
+
+    /** The gate-config `keys[]` entry that verifies this key's tokens (ES384: the public JWK). */
+    verifyingEntry() {
+      return JSON.parse(this.#raw.verifyingEntry());
+    }
+
+    /** Signs `claims`; `opts.includeKid` (default true), `opts.expiresIn` seconds, `opts.now`. */
+    mint(claims, opts = {}) {
+      const body = claimsWithExpiry(claims, opts);
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        throw new TypeError('claims must be an object');
+      }
+      return this.#raw.mint(JSON.stringify(body), opts.includeKid !== false);
+    }
+
+    free() {
+      this.#raw.free();
+    }
+  }
+
+  /** Mints one token with a signing key (a `SigningKey` or a key document). */
+  function mint(signingKey, claims, opts = {}) {
+    if (signingKey instanceof SigningKey) return signingKey.mint(claims, opts);
+    const key = SigningKey.fromJson(signingKey);
+    try {
+      return key.mint(claims, opts);
+    } finally {
+      key.free();
+    }
+  }
+
+  return { Gate, SigningKey, mint };
+}

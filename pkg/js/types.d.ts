@@ -1,0 +1,178 @@
+// Types of the playgate npm package (shared by the Node and web entries).
+
+/** Stable denial codes: the same strings in Rust, JS, fixtures and logs. */
+export type Reason =
+  | 'missing_token'
+  | 'malformed_token'
+  | 'forbidden_header'
+  | 'algorithm_mismatch'
+  | 'unknown_key'
+  | 'bad_signature'
+  | 'missing_claim'
+  | 'invalid_claim'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'lifetime_too_long'
+  | 'channel_mismatch'
+  | 'origin_mismatch'
+  | 'path_not_allowed'
+  | 'binding_mismatch'
+  | 'resolution_not_allowed'
+  | 'revoked'
+  | 'revocation_unavailable'
+  | 'bad_request';
+
+export type Alg = 'HS256' | 'HS384' | 'HS512' | 'ES384';
+
+export interface KeyConfig {
+  kid: string;
+  alg: Alg;
+  /** HS keys: base64url without padding (>= 32/48/64 bytes for HS256/384/512). */
+  secret?: string;
+  /** ES384 keys: SubjectPublicKeyInfo PEM. */
+  public_key?: string;
+  /** ES384 keys: EC P-384 public JWK. */
+  jwk?: { kty: 'EC'; crv: 'P-384'; x: string; y: string; kid?: string; alg?: 'ES384'; use?: 'sig' };
+}
+
+export type TokenSource =
+  | { query: string }
+  | { cookie: string }
+  | { bearer: true }
+  | { path_segment: true };
+
+/** The one configuration format of every playgate surface (docs/contracts.md §1). */
+export interface Config {
+  keys: KeyConfig[];
+  token?: { sources?: TokenSource[]; max_length?: number };
+  claims?: {
+    require_exp?: boolean;
+    leeway?: number;
+    max_lifetime?: number;
+    channel?: { arn: string } | { arns: string[] } | { path: string; arn: string };
+  };
+  deny?: { missing_token_status?: number; status?: number; debug?: boolean };
+}
+
+/** The plain request shape (docs/contracts.md §2). */
+export interface PlainRequest {
+  method?: string;
+  /** Raw path, percent-encoded as received. */
+  uri: string;
+  /** Raw query without `?`. */
+  querystring?: string;
+  /** Lowercase names. */
+  headers?: Record<string, string>;
+  cookies?: Record<string, string>;
+  clientIp?: string;
+}
+
+export interface CloudFrontValue {
+  value: string;
+  multiValue?: { value: string }[];
+}
+
+export interface CloudFrontFunctionsRequest {
+  method: string;
+  uri: string;
+  querystring: Record<string, CloudFrontValue>;
+  headers: Record<string, CloudFrontValue>;
+  cookies: Record<string, CloudFrontValue>;
+}
+
+/** A CloudFront Functions viewer-request event. */
+export interface CloudFrontFunctionsEvent {
+  version?: string;
+  context?: Record<string, unknown>;
+  viewer?: { ip: string };
+  request: CloudFrontFunctionsRequest;
+}
+
+export interface LambdaEdgeRequest {
+  clientIp: string;
+  method: string;
+  uri: string;
+  querystring: string;
+  headers: Record<string, { key?: string; value: string }[]>;
+  [other: string]: unknown;
+}
+
+/** A Lambda@Edge viewer-request event. */
+export interface LambdaEdgeEvent {
+  Records: { cf: { config?: Record<string, unknown>; request: LambdaEdgeRequest } }[];
+}
+
+export type AnyRequest = PlainRequest | CloudFrontFunctionsEvent | LambdaEdgeEvent;
+
+/** The forwarded request in the shape given to `check` (token removed). */
+export type ForwardedRequest<R> = R extends LambdaEdgeEvent
+  ? LambdaEdgeRequest
+  : R extends CloudFrontFunctionsEvent
+    ? CloudFrontFunctionsRequest
+    : R extends PlainRequest
+      ? PlainRequest
+      : PlainRequest | CloudFrontFunctionsRequest | LambdaEdgeRequest;
+
+export type Decision<R = AnyRequest> =
+  | {
+      allow: true;
+      status: 200;
+      reason: null;
+      /** A shallow copy of the request with `uri` / `querystring` rewritten. */
+      request: ForwardedRequest<R>;
+      /** The forwarded path and raw query string. */
+      forward: { uri: string; querystring: string };
+    }
+  | { allow: false; status: number; reason: Reason; request: null };
+
+/** Thrown for an unusable configuration or signing key. */
+export interface ConfigError extends Error {
+  code: 'invalid_config';
+  /** Path of the offending field, e.g. `keys[1].alg` (empty for the document as a whole). */
+  field: string;
+}
+
+export declare class Gate {
+  private constructor();
+  /** Parses and validates a configuration. Throws a {@link ConfigError}. */
+  static fromConfig(config: Config | string): Gate;
+  /**
+   * Decides one request at `now` (Unix seconds; default: the system clock). Synchronous.
+   * Throws `code: "invalid_request"` when the document is not a request at all.
+   */
+  check<R extends AnyRequest>(request: R | string, now?: number): Decision<R>;
+  /** Releases the WebAssembly memory now rather than at garbage collection. */
+  free(): void;
+}
+
+export type SigningKeyDocument =
+  | { kid: string; alg: 'HS256' | 'HS384' | 'HS512'; secret: string }
+  | { kid: string; alg: 'ES384'; private_key: string };
+
+export interface MintOptions {
+  /** Put `kid` in the header (default true; IVS tokens carry none). */
+  includeKid?: boolean;
+  /** Sets `exp = floor(now) + expiresIn`. */
+  expiresIn?: number;
+  /** Clock for `expiresIn` (Unix seconds; default the system clock). */
+  now?: number;
+}
+
+export declare class SigningKey {
+  private constructor();
+  /** Throws a {@link ConfigError}. */
+  static fromJson(doc: SigningKeyDocument | string): SigningKey;
+  readonly kid: string;
+  readonly alg: Alg;
+  /** The gate-config key entry that verifies this key's tokens (ES384: the public JWK). */
+  verifyingEntry(): KeyConfig;
+  mint(claims: Record<string, unknown>, opts?: MintOptions): string;
+  free(): void;
+}
+
+/** Signs `claims` into a compact JWS (header `{alg, typ: "JWT"[, kid]}`). */
+export declare function mint(
+  signingKey: SigningKey | SigningKeyDocument | string,
+  claims: Record<string, unknown>,
+  opts?: MintOptions,
+): string;
