@@ -967,7 +967,8 @@ impl FilterBuilder {
 #[serde(deny_unknown_fields)]
 pub struct RevocationConfig {
     /// Claims whose (string or integer) value is looked up: `jti` as a token id, any other name as a
-    /// session id. Default `["sid", "jti"]`.
+    /// session id. Default `["sid", "jti", "akamai:id"]` (an Akamai EdgeAuth token's `id=` field is
+    /// the claim `akamai:id`).
     #[serde(default = "default_claims")]
     pub claims: Vec<String>,
     /// Also look up the SMD path session id (`/<sessionId>.<jwt>/...`) as a session id. Default true.
@@ -986,7 +987,7 @@ pub struct RevocationConfig {
 }
 
 fn default_claims() -> Vec<String> {
-    alloc::vec!["sid".into(), "jti".into()]
+    alloc::vec!["sid".into(), "jti".into(), "akamai:id".into()]
 }
 const fn yes() -> bool {
     true

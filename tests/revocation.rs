@@ -226,6 +226,34 @@ fn ivs_viewer_versions_at_or_below_are_revoked() {
 }
 
 #[test]
+fn akamai_session_ids_are_looked_up() {
+    use playgate::akamai::{mint, AkamaiAlg, AkamaiClaims, AkamaiKey};
+    let hex = "52a152a152a152a152a152a152a152a1";
+    let cfg = json!({"keys": [], "akamai": {"keys": [{"kid": "ak", "secret_hex": hex}]},
+                     "token": {"sources": [{"query": "__token__"}]}, "revocation": {}});
+    let g = Gate::from_json(&cfg.to_string()).unwrap();
+    let key = AkamaiKey::from_hex("ak", hex).unwrap();
+    let f = filter();
+    for (id, want) in [("sess-revoked", Some(Reason::Revoked)), ("sess-ok", None)] {
+        let claims = AkamaiClaims {
+            exp: NOW + 300,
+            acl: Some("/live/*"),
+            id: Some(id),
+            ..Default::default()
+        };
+        let token = mint(&claims, &key, AkamaiAlg::Sha256, None).unwrap();
+        let q = format!("__token__={token}");
+        let req = Request {
+            method: "GET",
+            uri: "/live/a.ts",
+            querystring: &q,
+            ..Request::default()
+        };
+        assert_eq!(g.check_with(&req, NOW, Some(&f)).reason(), want, "{id}");
+    }
+}
+
+#[test]
 fn config_errors_name_the_field() {
     let cfg = |r: Value| json!({"keys": [key().verifying_entry()], "revocation": r}).to_string();
     let e = Gate::from_json(&cfg(json!({"on_unavailable": "sometimes"}))).unwrap_err();
