@@ -16,6 +16,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::{Json, Router};
 use playgate::config::Alg;
 use playgate::mint::SigningKey;
@@ -175,6 +176,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
             )
         })?;
     let addr = listener.local_addr()?;
+    // Without TCP_NODELAY, a response written as headers + body waits for the peer's delayed ACK
+    // (~40 ms on Linux) before the body goes out: measured as a 44 ms p50 floor under wrk.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     println!("playgate serve: {} {banner}", dir.display());
     if demo_on {
         println!("open http://{addr}/demo/ to play the stream");

@@ -2,6 +2,7 @@
 //! commands. The key is a fixed example secret so the printed token is easy to reproduce; real
 //! deployments read the gate configuration from a file (`PlaygateLayer::from_json`).
 
+use axum::serve::ListenerExt;
 use axum::{routing::get, Extension, Router};
 use playgate::config::Alg;
 use playgate::mint::SigningKey;
@@ -62,7 +63,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  curl -i 'http://{addr}/live/index.m3u8?token={token}&x=1'");
     println!("  curl -i http://{addr}/{token}/live/index.m3u8");
     println!("  curl -i -H 'authorization: Bearer {token}x' http://{addr}/live/a.ts   # 403 bad_signature");
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    // TCP_NODELAY: otherwise small responses wait ~40 ms for the client's delayed ACK.
+    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
