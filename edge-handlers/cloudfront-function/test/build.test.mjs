@@ -201,3 +201,14 @@ test('command line writes the function and the KVS file, and refuses with exit 2
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tools/event.mjs prints the event CloudFront would build', () => {
+  const out = execFileSync(process.execPath, [path.join(HERE, '../tools/event.mjs'), '--uri', '/live/i.m3u8', '--query', 'token=t&a=1&a=2',
+    '--header', 'Origin=https://p.example.com', '--cookie', 'c=v']).toString();
+  const ev = JSON.parse(out);
+  assert.equal(ev.request.uri, '/live/i.m3u8');
+  assert.deepEqual(ev.request.querystring, { token: { value: 't' }, a: { value: '1', multiValue: [{ value: '1' }, { value: '2' }] } });
+  assert.deepEqual(ev.request.headers, { origin: { value: 'https://p.example.com' } });
+  assert.deepEqual(ev.request.cookies, { c: { value: 'v' } });
+  assert.equal(spawnSync(process.execPath, [path.join(HERE, '../tools/event.mjs'), '--bogus', 'x']).status, 2);
+});
