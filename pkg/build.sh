@@ -28,6 +28,8 @@ mkdir -p "$dist/node" "$dist/web"
 log "wasm-bindgen $WASM_BINDGEN_VERSION"
 wasm-bindgen --target nodejs --out-dir "$dist/node" --no-typescript "$wasm"
 wasm-bindgen --target web --out-dir "$dist/web" --no-typescript "$wasm"
+# Package type is commonjs: the web glue is ESM, so it gets the .mjs extension.
+mv "$dist/web/playgate_wasm.js" "$dist/web/playgate_wasm.mjs"
 
 log "wasm-opt (binaryen $("$bin/wasm-opt" --version | awk '{print $3}'))"
 for t in node web; do

@@ -1,7 +1,7 @@
 // Web / workers entry (ESM). Runtimes that refuse to compile WebAssembly from bytes (Cloudflare
 // Workers, Vercel edge) import `playgate/playgate.wasm` as a compiled `WebAssembly.Module` and pass
 // it to `initSync`; browsers and Deno may `await init()` (fetches the .wasm beside this file).
-import initWasm, { initSync as initWasmSync, RawGate, RawSigningKey } from './playgate_wasm.js';
+import initWasm, { initSync as initWasmSync, RawGate, RawSigningKey } from './playgate_wasm.mjs';
 import { bindApi } from './api.mjs';
 
 let ready = false;

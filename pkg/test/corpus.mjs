@@ -1,0 +1,106 @@
+// Reads the conformance corpus (fixtures/conformance/) and writes runner results in the format of
+// docs/contracts.md §4. Shared by the npm package's and the Lambda@Edge handler's test suites.
+import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CORPUS = join(ROOT, 'fixtures', 'conformance');
+
+/** Every case of every `*.cases.json`, with `config` resolved to an object and `configName` kept. */
+export function loadCases() {
+  const configs = new Map();
+  const config = (ref) => {
+    if (typeof ref !== 'string') return ref;
+    if (!configs.has(ref)) configs.set(ref, JSON.parse(readFileSync(join(CORPUS, ref), 'utf8')));
+    return configs.get(ref);
+  };
+  const out = [];
+  for (const file of readdirSync(CORPUS).filter((f) => f.endsWith('.cases.json')).sort()) {
+    const { cases } = JSON.parse(readFileSync(join(CORPUS, file), 'utf8'));
+    for (const c of cases) {
+      out.push({
+        ...c,
+        file,
+        id: `${file}: ${c.name}`,
+        configName: typeof c.config === 'string' ? c.config : JSON.stringify(c.config),
+        config: config(c.config),
+      });
+    }
+  }
+  return out;
+}
+
+/** The raw query string a CloudFront Functions querystring object stands for (the core's rule). */
+export function cloudFrontQueryString(obj) {
+  const parts = [];
+  for (const [name, entry] of Object.entries(obj ?? {})) {
+    const values = entry.multiValue?.length ? entry.multiValue.map((m) => m.value) : [entry.value];
+    for (const v of values) parts.push(v === '' ? name : `${name}=${v}`);
+  }
+  return parts.join('&');
+}
+
+/** Wraps any request shape of the corpus as a Lambda@Edge viewer-request event. */
+export function asLambdaEdgeEvent(request) {
+  if (request.Records) return structuredClone(request);
+  let method, uri, querystring, clientIp;
+  const headers = {};
+  const addHeader = (name, value) => {
+    const key = name.toLowerCase();
+    (headers[key] ??= []).push({ key: name, value });
+  };
+  const cookies = [];
+  if (request.request) {
+    const r = request.request;
+    ({ method, uri } = r);
+    querystring = cloudFrontQueryString(r.querystring);
+    clientIp = request.viewer?.ip ?? '';
+    for (const [name, entry] of Object.entries(r.headers ?? {})) {
+      const values = entry.multiValue?.length ? entry.multiValue.map((m) => m.value) : [entry.value];
+      for (const v of values) addHeader(name, v);
+    }
+    for (const [name, entry] of Object.entries(r.cookies ?? {})) {
+      const values = entry.multiValue?.length ? entry.multiValue.map((m) => m.value) : [entry.value];
+      for (const v of values) cookies.push(`${name}=${v}`);
+    }
+  } else {
+    ({ method, uri } = request);
+    querystring = request.querystring ?? '';
+    clientIp = request.clientIp ?? '';
+    for (const [name, v] of Object.entries(request.headers ?? {})) addHeader(name, v);
+    for (const [name, v] of Object.entries(request.cookies ?? {})) cookies.push(`${name}=${v}`);
+  }
+  if (cookies.length) addHeader('Cookie', cookies.join('; '));
+  return {
+    Records: [
+      {
+        cf: {
+          config: {
+            distributionDomainName: 'd111111abcdef8.cloudfront.net',
+            distributionId: 'EDFDVBD6EXAMPLE',
+            eventType: 'viewer-request',
+            requestId: 'playgate-conformance',
+          },
+          request: { clientIp, headers, method: method ?? 'GET', querystring, uri },
+        },
+      },
+    ],
+  };
+}
+
+/** Writes `target/conformance/<surface>.json`. */
+export function writeSurface(surface, results) {
+  const dir = join(ROOT, 'target', 'conformance');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${surface}.json`), JSON.stringify(results, null, 2) + '\n');
+}
+
+/** Merges figures into `target/conformance/budgets-<surface>.json`. */
+export function writeBudgets(surface, figures) {
+  const dir = join(ROOT, 'target', 'conformance');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `budgets-${surface}.json`);
+  const old = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  writeFileSync(file, JSON.stringify({ ...old, ...figures }, null, 2) + '\n');
+}
