@@ -251,14 +251,23 @@ impl Params {
 
     /// Which block `digest` falls in, and its `k` bit positions inside the block.
     pub fn locate(&self, digest: &[u8; 32]) -> (u32, Positions) {
-        let sel = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        let [s0, s1, s2, s3, rest @ ..] = *digest;
+        let sel = u32::from_be_bytes([s0, s1, s2, s3]);
+        // The 224 bits after the selector, as a 256-bit shift register (hi ‖ lo, zero-filled).
+        let mut hi = [0u8; 16];
+        let mut lo = [0u8; 16];
+        let (a, b) = rest.split_at(16);
+        hi.copy_from_slice(a);
+        if let Some(dst) = lo.get_mut(..b.len()) {
+            dst.copy_from_slice(b);
+        }
         (
             sel % self.blocks,
             Positions {
-                digest: *digest,
-                width: self.log2_block_bits,
-                k: self.k,
-                i: 0,
+                hi: u128::from_be_bytes(hi),
+                lo: u128::from_be_bytes(lo),
+                width: u32::from(self.log2_block_bits),
+                left: self.k,
             },
         )
     }
@@ -312,41 +321,36 @@ impl Params {
 /// digest, starting at bit 32.
 #[derive(Clone, Debug)]
 pub struct Positions {
-    digest: [u8; 32],
-    width: u8,
-    k: u8,
-    i: u8,
+    hi: u128,
+    lo: u128,
+    width: u32,
+    left: u8,
 }
 
 impl Iterator for Positions {
     type Item = usize;
+    #[inline]
     fn next(&mut self) -> Option<usize> {
-        if self.i >= self.k {
+        if self.left == 0 {
             return None;
         }
-        let width = u32::from(self.width);
-        let start = BLOCK_SELECTOR_BITS + width * u32::from(self.i);
-        self.i += 1;
-        // Read 3 bytes (24 bits ≥ width + 7) around the field; bytes past the digest read as 0 and
-        // are never inside a field because k ≤ max_k.
-        let byte = (start / 8) as usize;
-        let b = |j: usize| u32::from(self.digest.get(byte + j).copied().unwrap_or(0));
-        let window = (b(0) << 16) | (b(1) << 8) | b(2);
-        let shift = 24 - (start % 8) - width;
-        Some(((window >> shift) & ((1u32 << width) - 1)) as usize)
+        self.left -= 1;
+        // width is 9..=13 (checked by `Params::new`), so these shifts are in range.
+        let p = self.hi >> (128 - self.width);
+        self.hi = (self.hi << self.width) | (self.lo >> (128 - self.width));
+        self.lo <<= self.width;
+        #[allow(clippy::cast_possible_truncation)]
+        Some(p as usize)
     }
 }
 
 /// Tests the `k` positions of `digest` in one block's bytes (`block.len()` must be the block size).
-pub fn block_contains(block: &[u8], positions: Positions) -> bool {
-    let mut all = true;
-    for p in positions {
-        let set = block
+pub fn block_contains(block: &[u8], mut positions: Positions) -> bool {
+    positions.all(|p| {
+        block
             .get(p >> 3)
-            .is_some_and(|byte| byte & (1 << (p & 7)) != 0);
-        all &= set;
-    }
-    all
+            .is_some_and(|byte| byte & (1 << (p & 7)) != 0)
+    })
 }
 
 /// One expiry generation: every element inserted with an expiry ≤ `not_after` (and above the
