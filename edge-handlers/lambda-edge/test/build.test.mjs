@@ -1,0 +1,61 @@
+// The deployable zip: built from a config (validated at build time), size budget, and the bundled
+// handler run from the extracted zip as Lambda would load it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CORPUS, writeBudgets } from '../../../pkg/test/corpus.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const build = join(here, '..', 'build.mjs');
+const ZIP_BUDGET = 1024 * 1024;
+let dir;
+let zip;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'playgate-le-'));
+  zip = join(dir, 'fn.zip');
+  const out = execFileSync(process.execPath, [build, '--config', join(CORPUS, 'mixed.config.json'), '--out', zip], { encoding: 'utf8' });
+  console.log(out.trim());
+  execFileSync('python3', ['-m', 'zipfile', '-e', zip, join(dir, 'fn')]);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test(`zip is at most ${ZIP_BUDGET} bytes`, () => {
+  const size = statSync(zip).size;
+  writeBudgets('lambda-edge', { lambda_zip_bytes: size });
+  assert.ok(size <= ZIP_BUDGET, `${size} bytes`);
+  assert.deepEqual(readdirSync(join(dir, 'fn')).sort(), ['index.js', 'playgate_wasm_bg.wasm']);
+});
+
+test('the bundled handler answers from the extracted zip, with the config built in', async () => {
+  // A fresh process, so nothing is shared with this test's own copy of the package.
+  const probe = `
+const { handler } = require(${JSON.stringify(join(dir, 'fn', 'index.js'))});
+const { mint } = require('playgate');
+const key = { kid: 'hs1', alg: 'HS256', secret: 'cGxheWdhdGUtdGVzdC1vbmx5OmhzMTpwbGF5Z2F0ZS0' };
+const ev = (qs) => ({ Records: [{ cf: { config: {}, request: { clientIp: '1.2.3.4', method: 'GET', uri: '/live/a.ts', querystring: qs, headers: {} } } }] });
+(async () => {
+  const ok = await handler(ev('x=1&token=' + mint(key, {}, { expiresIn: 60 })));
+  const no = await handler(ev('x=1'));
+  console.log(JSON.stringify({ ok, no }));
+})();`;
+  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', cwd: join(here, '..') });
+  assert.equal(r.status, 0, r.stderr);
+  const { ok, no } = JSON.parse(r.stdout);
+  assert.equal(ok.querystring, 'x=1');
+  assert.equal(ok.status, undefined);
+  assert.equal(no.status, '401');
+});
+
+test('an invalid config fails the build with the field named', () => {
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ keys: [{ kid: 'a', alg: 'HS256', secret: 'c2hvcnQ' }] }));
+  const r = spawnSync(process.execPath, [build, '--config', bad, '--out', join(dir, 'bad.zip')], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /keys\[0\]\.secret/);
+});
