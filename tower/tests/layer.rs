@@ -219,3 +219,42 @@ async fn works_in_front_of_an_axum_router_as_a_fallback() {
     let res = app.oneshot(get_req("/live/a.ts")).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn revocation_source_is_consulted_on_every_request() {
+    use playgate::revocation::{FilterBuilder, Kind, Params, RevocationFilter};
+    let config = json!({
+        "keys": [key().verifying_entry()],
+        "token": { "sources": [{ "path_segment": true }] },
+        "revocation": { "path_session": true, "on_unavailable": "deny" },
+        "deny": { "debug": true }
+    })
+    .to_string();
+    let mut b = FilterBuilder::new(Params::plan(10, 1e-6, 9).unwrap(), [1; 12], 3600);
+    b.insert(Kind::Session, "gone", NOW + 3600);
+    let filter = Arc::new(b.finish(NOW));
+    let slot: Arc<Mutex<Option<Arc<RevocationFilter>>>> = Arc::new(Mutex::new(None));
+    let s = slot.clone();
+    let l = PlaygateLayer::from_json(&config)
+        .unwrap()
+        .clock(|| NOW)
+        .revocation(move || s.lock().unwrap().clone());
+    let t = token(NOW + 60);
+
+    // Nothing loaded yet: the config says fail closed.
+    let (status, h, _) = send(l.clone(), get_req(&format!("/kept.{t}/a.ts"))).await;
+    assert_eq!(
+        (status, h["x-playgate-reason"].to_str().unwrap()),
+        (StatusCode::FORBIDDEN, "revocation_unavailable")
+    );
+
+    // A filter swapped in at run time applies from the next request.
+    *slot.lock().unwrap() = Some(filter);
+    let (status, _, _) = send(l.clone(), get_req(&format!("/kept.{t}/a.ts"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, h, _) = send(l, get_req(&format!("/gone.{t}/a.ts"))).await;
+    assert_eq!(
+        (status, h["x-playgate-reason"].to_str().unwrap()),
+        (StatusCode::FORBIDDEN, "revoked")
+    );
+}
