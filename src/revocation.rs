@@ -9,6 +9,7 @@
 use crate::claims::VerifiedClaims;
 use crate::config::ConfigError;
 use crate::Reason;
+use alloc::borrow::Cow;
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -128,10 +129,10 @@ impl Kind {
 const VIEWER_TAG: u8 = b'v';
 
 /// Something the gate may ask a revocation source about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Revocable<'a> {
     /// A session id or token id, looked up in the bloom filter.
-    Id(Kind, &'a str),
+    Id(Kind, Cow<'a, str>),
     /// An IVS viewer session: revoked when `version` ≤ the revoked version for (channel, viewer).
     Viewer {
         /// `aws:channel-arn`.
@@ -785,7 +786,7 @@ pub fn verify_kvs_block<'a>(
 impl RevocationSource for RevocationFilter {
     fn is_revoked(&self, item: &Revocable<'_>) -> Result<bool, Unavailable> {
         Ok(match *item {
-            Revocable::Id(kind, id) => self.contains(kind, id),
+            Revocable::Id(kind, ref id) => self.contains(kind, id),
             Revocable::Viewer {
                 channel_arn,
                 viewer_id,
@@ -1064,14 +1065,20 @@ impl RevocationPolicy {
     pub fn items<'c>(&self, claims: &'c VerifiedClaims) -> Vec<Revocable<'c>> {
         let mut items = Vec::new();
         for (name, kind) in &self.claims {
-            // Integer values are added by `check`, which owns their decimal text.
-            if let Some(serde_json::Value::String(s)) = claims.all.get(name.as_str()) {
-                items.push(Revocable::Id(*kind, s.as_str()));
+            match claims.all.get(name.as_str()) {
+                Some(serde_json::Value::String(s)) => {
+                    items.push(Revocable::Id(*kind, Cow::Borrowed(s.as_str())));
+                }
+                // Integer ids (e.g. `"sid": 42`) are looked up by their decimal text.
+                Some(serde_json::Value::Number(n)) if n.is_i64() || n.is_u64() => {
+                    items.push(Revocable::Id(*kind, Cow::Owned(alloc::format!("{n}"))));
+                }
+                _ => {}
             }
         }
         if self.path_session {
             if let Some(sid) = claims.path_session_id.as_deref() {
-                items.push(Revocable::Id(Kind::Session, sid));
+                items.push(Revocable::Id(Kind::Session, Cow::Borrowed(sid)));
             }
         }
         if self.viewer_sessions {
@@ -1095,19 +1102,7 @@ impl RevocationPolicy {
         now: u64,
         source: Option<&dyn RevocationSource>,
     ) -> Result<(), Reason> {
-        // Integer ids (e.g. `"sid": 42`) are looked up by their decimal text.
-        let numeric: Vec<(Kind, String)> = self
-            .claims
-            .iter()
-            .filter_map(|(name, kind)| match claims.all.get(name.as_str()) {
-                Some(serde_json::Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                    Some((*kind, alloc::format!("{n}")))
-                }
-                _ => None,
-            })
-            .collect();
-        let mut items = self.items(claims);
-        items.extend(numeric.iter().map(|(k, s)| Revocable::Id(*k, s.as_str())));
+        let items = self.items(claims);
         if items.is_empty() {
             return Ok(());
         }
