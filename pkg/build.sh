@@ -49,7 +49,7 @@ cp pkg/js/web.mjs "$dist/web/index.mjs"
 for t in node web; do cp pkg/js/types.d.ts "$dist/$t/types.d.ts"; done
 cp pkg/js/node.d.ts "$dist/node/index.d.ts"
 cp pkg/js/node.d.mts "$dist/node/index.d.mts"
-cp pkg/js/web.d.ts "$dist/web/index.d.ts"
+cp pkg/js/web.d.ts "$dist/web/index.d.mts"
 
 f="$dist/web/playgate_wasm_bg.wasm"
 raw=$(stat -c %s "$f")

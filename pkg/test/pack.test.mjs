@@ -2,8 +2,8 @@
 // and through the web entry with a precompiled WebAssembly.Module (as Workers / Vercel edge do).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './corpus.mjs';
@@ -74,7 +74,39 @@ ${SCRIPT_BODY}`;
   assert.deepEqual(run('web-async.mjs', source), EXPECTED);
 });
 
-test('the package ships types for every entry', () => {
-  const files = readdirSync(join(dir, 'node_modules', 'playgate', 'dist', 'node'));
-  for (const f of ['index.d.ts', 'index.d.mts', 'types.d.ts']) assert.ok(files.includes(f), f);
+test('the types compile for ESM, CJS and web consumers, and catch misuse', () => {
+  writeFileSync(join(dir, 'esm.mts'), `
+import { Gate, mint, SigningKey, type Decision, type LambdaEdgeEvent, type ConfigError } from 'playgate';
+const gate = Gate.fromConfig({ keys: [{ kid: 'a', alg: 'HS256', secret: 'x' }], deny: { debug: false } });
+const ev: LambdaEdgeEvent = { Records: [{ cf: { request: { clientIp: '1', method: 'GET', uri: '/', querystring: '', headers: {} } } }] };
+const d = gate.check(ev, 1);
+if (d.allow) { const q: string = d.request.querystring; console.log(q, d.forward.uri); } else { const r: string = d.reason; console.log(r, d.request); }
+// @ts-expect-error: a denial has no request
+d.request.uri;
+// @ts-expect-error: algorithms are a closed set
+Gate.fromConfig({ keys: [{ kid: 'a', alg: 'RS256' }] });
+const p: Decision = gate.check({ uri: '/a', querystring: 'token=x' });
+const t: string = mint({ kid: 'k', alg: 'HS256', secret: 's' }, { a: 1 }, { expiresIn: 5, includeKid: false });
+const k = SigningKey.fromJson({ kid: 'k', alg: 'ES384', private_key: 'pem' });
+const e = {} as ConfigError; const f: string = e.field;
+console.log(p, t, k.verifyingEntry().kid, f);
+`);
+  writeFileSync(join(dir, 'cjs.cts'), `
+import pg = require('playgate');
+const d = pg.Gate.fromConfig('{}').check({ uri: '/' });
+console.log(d.allow ? d.request.uri : d.reason);
+`);
+  writeFileSync(join(dir, 'web.mts'), `
+import init, { initSync, Gate } from 'playgate/web';
+declare const m: WebAssembly.Module;
+initSync(m);
+await init(new Uint8Array(0));
+Gate.fromConfig({ keys: [] });
+`);
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, lib: ['es2022', 'dom'], types: [] },
+    files: ['esm.mts', 'cjs.cts', 'web.mts'],
+  }));
+  const r = spawnSync(process.execPath, [join(PKG, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
 });
