@@ -26,7 +26,8 @@ pub fn load_cases() -> Vec<(String, Value, Value)> {
         for case in doc["cases"].as_array().expect("cases array") {
             let config = match &case["config"] {
                 Value::String(name) => serde_json::from_str(
-                    &std::fs::read_to_string(dir.join(name)).expect("config file"),
+                    &std::fs::read_to_string(dir.join(name))
+                        .unwrap_or_else(|e| panic!("{}: config {name}: {e}", f.display())),
                 )
                 .expect("config json"),
                 other => other.clone(),
