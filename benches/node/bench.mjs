@@ -1,0 +1,75 @@
+// Node benchmark: playgate's Gate.check (the npm package: request JSON → wasm → decision, including
+// token location, header/claims checks and token removal) against fast-jwt, jose and jsonwebtoken
+// verifying the same HS256 and ES384 tokens, in the same process and run. Prints ops/s and the ratio
+// of each peer to playgate.  Usage: node bench.mjs [seconds per subject, default 2]
+import { generateKeyPairSync, createSecretKey, randomBytes } from 'node:crypto';
+import { createVerifier } from 'fast-jwt';
+import * as jose from 'jose';
+import jsonwebtoken from 'jsonwebtoken';
+import { Gate, mint } from 'playgate';
+
+const SECONDS = Number(process.argv[2] ?? 2);
+const now = Math.floor(Date.now() / 1000);
+const claims = { exp: now + 3600, 'aws:channel-arn': 'arn:aws:ivs:us-west-2:123456789012:channel/AbCdEf123456' };
+
+const secret = randomBytes(32);
+const hsKey = { kid: 'hs1', alg: 'HS256', secret: secret.toString('base64url') };
+const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+const esPem = ec.publicKey.export({ type: 'spki', format: 'pem' });
+const esKey = { kid: 'ivs-1', alg: 'ES384', private_key: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) };
+
+const tokens = { HS256: mint(hsKey, claims), ES384: mint(esKey, claims, { includeKid: false }) };
+const gate = Gate.fromConfig({
+  keys: [{ kid: 'hs1', alg: 'HS256', secret: hsKey.secret }, { kid: 'ivs-1', alg: 'ES384', public_key: esPem }],
+});
+const joseKeys = { HS256: createSecretKey(secret), ES384: ec.publicKey };
+const nodeKeys = { HS256: secret, ES384: esPem };
+
+function subjects(alg) {
+  const token = tokens[alg];
+  const request = { method: 'GET', uri: '/live/stream/seg_00042.ts', querystring: `token=${token}`, headers: {} };
+  const fj = createVerifier({ key: nodeKeys[alg], algorithms: [alg], cache: false });
+  const fjCache = createVerifier({ key: nodeKeys[alg], algorithms: [alg], cache: true });
+  return [
+    ['playgate check (wasm)', () => { if (!gate.check(request, now).allow) throw new Error('denied'); }],
+    ['fast-jwt', () => fj(token)],
+    ['fast-jwt (cache on, same token)', () => fjCache(token)],
+    ['jsonwebtoken', () => jsonwebtoken.verify(token, nodeKeys[alg], { algorithms: [alg] })],
+    ['jose (async)', () => jose.jwtVerify(token, joseKeys[alg], { algorithms: [alg] }), true],
+  ];
+}
+
+async function measure(fn, isAsync) {
+  // Batches sized to ~10 ms; warm up for a quarter of the time, then count.
+  let batch = 1;
+  const runFor = async (ms) => {
+    let ops = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < ms) {
+      const t0 = performance.now();
+      if (isAsync) for (let i = 0; i < batch; i++) await fn();
+      else for (let i = 0; i < batch; i++) fn();
+      const dt = performance.now() - t0;
+      ops += batch;
+      if (dt < 10) batch *= 2;
+      elapsed = performance.now() - start;
+    }
+    return (ops / elapsed) * 1000;
+  };
+  await runFor(SECONDS * 250);
+  return runFor(SECONDS * 1000);
+}
+
+const fmt = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)} k` : n.toFixed(0)).padStart(9);
+console.log(`node ${process.version}, ${SECONDS} s per subject; ratio = peer ops/s ÷ playgate ops/s`);
+for (const alg of ['HS256', 'ES384']) {
+  console.log(`\n${alg} (token ${tokens[alg].length} chars)`);
+  let base;
+  for (const [name, fn, isAsync] of subjects(alg)) {
+    await fn(); // each verifies the token before it is timed
+    const ops = await measure(fn, isAsync);
+    base ??= ops;
+    console.log(`  ${name.padEnd(34)} ${fmt(ops)} ops/s   ratio ${(ops / base).toFixed(2)}`);
+  }
+}
