@@ -52,6 +52,19 @@ const ev = (qs) => ({ Records: [{ cf: { config: {}, request: { clientIp: '1.2.3.
   assert.equal(no.status, '401');
 });
 
+test('cold start of the bundled function: require index.js (instantiate + bundled config load)', () => {
+  const probe = `
+const t0 = performance.now();
+require(${JSON.stringify(join(dir, 'fn', 'index.js'))});
+process.stdout.write(String(performance.now() - t0));`;
+  const runs = [];
+  for (let i = 0; i < 7; i++) runs.push(Number(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })));
+  runs.sort((a, b) => a - b);
+  writeBudgets('lambda-edge', { lambda_cold_start_ms: Math.round(runs[3] * 10) / 10 });
+  console.log(`lambda cold start ms: median ${runs[3].toFixed(1)}`);
+  assert.ok(runs[3] < 1000);
+});
+
 test('an invalid config fails the build with the field named', () => {
   const bad = join(dir, 'bad.json');
   writeFileSync(bad, JSON.stringify({ keys: [{ kid: 'a', alg: 'HS256', secret: 'c2hvcnQ' }] }));
