@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod mint_url;
 mod revoke;
 mod serve;
 
@@ -51,7 +52,11 @@ enum Command {
         /// Leave `kid` out of the header (IVS style).
         #[arg(long)]
         no_kid: bool,
+        #[command(flatten)]
+        url: mint_url::UrlArgs,
     },
+    /// Mint an Akamai Auth Token 2.0 token (or a playback URL carrying one).
+    MintAkamai(mint_url::MintAkamaiArgs),
     /// Decide one request: prints the decision as JSON; exit 0 allowed, 1 denied, 2 usage/config error.
     Check {
         /// Gate configuration JSON.
@@ -88,7 +93,9 @@ fn main() -> ExitCode {
             claims,
             ttl,
             no_kid,
-        } => mint(&key, &claims, ttl, no_kid).map(|()| ExitCode::SUCCESS),
+            url,
+        } => mint(&key, &claims, ttl, no_kid, &url).map(|()| ExitCode::SUCCESS),
+        Command::MintAkamai(a) => mint_url::mint_akamai(&a, now_unix()).map(|()| ExitCode::SUCCESS),
         Command::Check {
             config,
             request,
@@ -163,7 +170,13 @@ fn keygen(alg: AlgArg, kid: &str) -> Result<()> {
     Ok(())
 }
 
-fn mint(key: &std::path::Path, claims: &str, ttl: Option<u64>, no_kid: bool) -> Result<()> {
+fn mint(
+    key: &std::path::Path,
+    claims: &str,
+    ttl: Option<u64>,
+    no_kid: bool,
+    url: &mint_url::UrlArgs,
+) -> Result<()> {
     let key_doc = read(key)?;
     // Accept both a bare signing key and the whole `keygen` output.
     let key_json = match serde_json::from_str::<Value>(&key_doc)?.get("signing_key") {
@@ -177,7 +190,7 @@ fn mint(key: &std::path::Path, claims: &str, ttl: Option<u64>, no_kid: bool) -> 
     if let Some(ttl) = ttl {
         claims["exp"] = json!(now_unix() + ttl);
     }
-    println!("{}", key.mint(&claims, !no_kid)?);
+    println!("{}", url.render(&key.mint(&claims, !no_kid)?, "token")?);
     Ok(())
 }
 
