@@ -158,7 +158,7 @@ pub struct UntrustedAkamai<'t> {
 }
 
 fn seconds(v: &str) -> Result<u64, Reason> {
-    if v.is_empty() || v.len() > 12 || !v.bytes().all(|b| b.is_ascii_digit()) {
+    if v.is_empty() || v.len() > 19 || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Reason::MalformedToken);
     }
     v.parse().map_err(|_| Reason::MalformedToken)
@@ -322,11 +322,25 @@ pub fn mint(
         (None, Some(u)) => Some(u),
         (None, None) => return Err(AkamaiMintError::NoScope),
     };
-    let parts = input_parts(&t, url, salt);
+    Ok(sign_fields(&t, url, key, alg, salt))
+}
+
+/// Signs an arbitrary field string (`exp=…~acl=…`) as is, appending `~hmac=<hex>`. For test
+/// corpora that need validly signed but unusual tokens; issuers should use [`mint`].
+pub fn sign_fields(
+    fields: &str,
+    url: Option<&str>,
+    key: &AkamaiKey,
+    alg: AkamaiAlg,
+    salt: Option<&str>,
+) -> String {
+    let parts = input_parts(fields, url, salt);
     let tag = key.tag(alg, &parts.map(str::as_bytes));
+    let mut t = String::with_capacity(fields.len() + 6 + tag.len() * 2);
+    t.push_str(fields);
     t.push_str("~hmac=");
     t.push_str(&hex_encode(&tag));
-    Ok(t)
+    t
 }
 
 #[cfg(test)]

@@ -230,6 +230,27 @@ mod tests {
         assert_eq!(ip_value(Item::IpPrefix(33), "203.0.113.77"), None);
     }
 
+    /// Known answer computed outside Rust (Python `hmac`), pinning the MAC input format for ports:
+    /// key = bytes 0..32, items `ip` (written uncompressed), `country`, `header:x-device-id`.
+    #[test]
+    fn known_answer() {
+        let key: Vec<u8> = (0u8..32).collect();
+        let c = digest_claim(
+            &key,
+            &[
+                ("ip", "2001:0db8:0000:0000:0000:0000:0000:0001"),
+                ("country", "SE"),
+                ("header:x-device-id", "dev-1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c["mac"], "SJmD9SV0aCMSBSI_ecvRA-y5rk1OFUpFhfTs6-aTuWc");
+        assert_eq!(
+            c["v"],
+            serde_json::json!(["ip", "country", "header:x-device-id"])
+        );
+    }
+
     #[test]
     fn message_is_unambiguous() {
         assert_eq!(
