@@ -12,6 +12,8 @@
 # Environment: DURATION (s per comparison run, default 15), SOAK (s, default 60), CONNS (default
 # 32), THREADS (wrk threads, default 1; the machine has 2 cores shared by wrk and the server).
 # Output: a table on stdout and target/load/results.json. Exits non-zero on any error response.
+# Requests/s and p99 swing by ±15% between identical runs when other work shares the two cores;
+# the server's CPU time per request (from /proc) is the steadier figure for the gate's cost.
 source "$(dirname "$0")/../../scripts/lib.sh"
 cd "$ROOT"
 ensure_apt wrk curl
@@ -79,15 +81,21 @@ check "$nogate_URL$seg" 200
 cmp <(curl -s "$gate_URL$tok$seg") "fixtures/hls$seg" || { echo "gated body differs from the file" >&2; exit 1; }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# CPU time (user + system, clock ticks) the server has used: per-request CPU is steadier than
+# requests/s when other work shares the machine's two cores.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+CLK_TCK=$(getconf CLK_TCK)
 
-# bench LABEL URL SECONDS -> one JSON line in $OUT/runs.jsonl, summary on stdout
+# bench LABEL SERVER_PID URL SECONDS -> one JSON line in $OUT/runs.jsonl, summary on stdout
 : > "$OUT/runs.jsonl"
 bench() {
-  local label=$1 url=$2 secs=$3 f="$work/wrk-$1.txt"
+  local label=$1 pid=$2 url=$3 secs=$4 f="$work/wrk-$1.txt" c0 c1
+  c0=$(cpu_ticks "$pid")
   wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency "$url" > "$f"
-  python3 - "$label" "$f" >> "$OUT/runs.jsonl" <<'EOF'
+  c1=$(cpu_ticks "$pid")
+  python3 - "$label" "$f" "$((c1 - c0))" "$CLK_TCK" >> "$OUT/runs.jsonl" <<'EOF'
 import json, re, sys
-label, path = sys.argv[1], sys.argv[2]
+label, path, ticks, clk = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 t = open(path).read()
 def unit(v, u):
     return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[u]
@@ -98,6 +106,7 @@ non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", 
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
 sock_errors = sum(int(x) for x in sock.groups()) if sock else 0
 print(json.dumps({"run": label, "rps": rps, "requests": total, "p50_ms": p.get("50"), "p99_ms": p.get("99"),
+                  "server_cpu_us_per_req": round(ticks / clk * 1e6 / max(total, 1), 2),
                   "non2xx": non2xx, "socket_errors": sock_errors}))
 EOF
   tail -1 "$OUT/runs.jsonl"
@@ -105,10 +114,10 @@ EOF
 
 log "comparison: ${DURATION}s per run, $CONNS connections, $THREADS wrk thread(s), alternating"
 for round in 1 2; do
-  bench "gate-segment-$round" "$gate_URL$tok$seg" "$DURATION"
-  bench "nogate-segment-$round" "$nogate_URL$seg" "$DURATION"
-  bench "gate-playlist-$round" "$gate_URL$tok$pl" "$DURATION"
-  bench "nogate-playlist-$round" "$nogate_URL$pl" "$DURATION"
+  bench "gate-segment-$round" "$gate_PID" "$gate_URL$tok$seg" "$DURATION"
+  bench "nogate-segment-$round" "$nogate_PID" "$nogate_URL$seg" "$DURATION"
+  bench "gate-playlist-$round" "$gate_PID" "$gate_URL$tok$pl" "$DURATION"
+  bench "nogate-playlist-$round" "$nogate_PID" "$nogate_URL$pl" "$DURATION"
 done
 
 log "soak: ${SOAK}s on the gated segment URL, RSS sampled every 5 s"
@@ -116,7 +125,7 @@ rss_start=$(rss_kb "$gate_PID")
 : > "$OUT/rss.txt"
 ( for _ in $(seq $((SOAK / 5))); do sleep 5; echo "$(date +%s) $(rss_kb "$gate_PID")" >> "$OUT/rss.txt"; done ) &
 sampler=$!
-bench "gate-soak" "$gate_URL$tok$seg" "$SOAK"
+bench "gate-soak" "$gate_PID" "$gate_URL$tok$seg" "$SOAK"
 wait "$sampler" || true
 rss_end=$(rss_kb "$gate_PID")
 
@@ -128,15 +137,18 @@ rss = [int(l.split()[1]) for l in open(f"{out}/rss.txt") if l.strip()]
 def agg(prefix):
     rs = [r for r in runs if r["run"].startswith(prefix) and "soak" not in r["run"]]
     return {"rps": statistics.mean(r["rps"] for r in rs), "p99_ms": max(r["p99_ms"] for r in rs),
-            "p50_ms": statistics.mean(r["p50_ms"] for r in rs)}
+            "p50_ms": statistics.mean(r["p50_ms"] for r in rs),
+            "cpu_us_per_req": statistics.mean(r["server_cpu_us_per_req"] for r in rs)}
 summary = {"connections": int(conns), "wrk_threads": int(threads)}
-print(f"\n{'target':<10} {'server':<8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8}")
+print(f"\n{'target':<10} {'server':<8} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11}")
 for target in ("segment", "playlist"):
     g, n = agg(f"gate-{target}"), agg(f"nogate-{target}")
     summary[target] = {"gate": g, "no_gate": n, "gate_rps_ratio": g["rps"] / n["rps"]}
     for name, a in (("gate", g), ("no-gate", n)):
-        print(f"{target:<10} {name:<8} {a['rps']:>10.0f} {a['p50_ms']:>8.2f} {a['p99_ms']:>8.2f}")
-    print(f"{target:<10} gate/no-gate throughput: {g['rps'] / n['rps']:.3f}")
+        print(f"{target:<10} {name:<8} {a['rps']:>10.0f} {a['p50_ms']:>8.2f} {a['p99_ms']:>8.2f} {a['cpu_us_per_req']:>11.1f}")
+    summary[target]["gate_cpu_us_per_req_extra"] = g["cpu_us_per_req"] - n["cpu_us_per_req"]
+    print(f"{target:<10} gate/no-gate throughput: {g['rps'] / n['rps']:.3f}; "
+          f"server CPU per request: +{g['cpu_us_per_req'] - n['cpu_us_per_req']:.1f} us with the gate")
 soak = next(r for r in runs if r["run"] == "gate-soak")
 errors = sum(r["non2xx"] + r["socket_errors"] for r in runs)
 summary["soak"] = {"seconds": soak_s, "rps": soak["rps"], "p99_ms": soak["p99_ms"], "requests": soak["requests"],
