@@ -390,7 +390,8 @@ fn parse_line(line: &str, default_kind: Kind) -> Result<Option<ParsedLine>> {
             .with_context(|| format!("expiry {s:?} is not Unix seconds"))
     };
     match fields.as_slice() {
-        ["kind", ..] | ["id", ..] => Ok(None), // a header line
+        // A header line (only these exact ones: an id that happens to read "kind" still counts).
+        ["kind", "id", "expires"] | ["id", "expires"] => Ok(None),
         ["sid", id, e] => Ok(Some(ParsedLine::Id(Kind::Session, (*id).into(), exp(e)?))),
         ["jti", id, e] => Ok(Some(ParsedLine::Id(Kind::TokenId, (*id).into(), exp(e)?))),
         ["viewer", arn, viewer, version, e] => Ok(Some(ParsedLine::Viewer(
@@ -857,6 +858,11 @@ mod tests {
         ));
         assert!(parse_line("# comment", k).unwrap().is_none());
         assert!(parse_line("kind,id,expires", k).unwrap().is_none());
+        assert!(parse_line("id,expires", k).unwrap().is_none());
+        // Only exact header lines are skipped: an id spelled "kind" is still revoked.
+        assert!(
+            matches!(parse_line("kind,5", k).unwrap(), Some(ParsedLine::Id(Kind::Session, s, 5)) if s == "kind")
+        );
         assert!(parse_line("   ", k).unwrap().is_none());
         for bad in [
             "sid,abc",
