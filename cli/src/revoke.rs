@@ -574,8 +574,13 @@ fn build(
         Entry::Id(d, exp) => digests.push((d, exp)),
         v @ Entry::Viewer { .. } => viewers.push(v),
     })?;
-    let n = capacity.unwrap_or(0).max(stats.ids);
     let t = Instant::now();
+    // The same id listed twice (e.g. revoked again with a later expiry) is one element, kept in the
+    // generation of its latest expiry.
+    digests.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    digests.dedup_by(|later, kept| later.0 == kept.0);
+    let duplicates = stats.ids - digests.len() as u64;
+    let n = capacity.unwrap_or(0).max(digests.len() as u64);
     let reuse = like.filter(|old| {
         old.seed() == &seed
             && old.params().log2_block_bits() == log2
@@ -596,7 +601,7 @@ fn build(
     insert_all(&mut b, &digests, viewers);
     b.drop_expired_viewers(now);
     eprintln!(
-        "read {} ids, {} viewer entries; left out {} entries of past generations; built in {:.2?}",
+        "read {} ids ({duplicates} duplicates), {} viewer entries; left out {} entries of past generations; built in {:.2?}",
         stats.ids,
         stats.viewers,
         stats.expired,
