@@ -458,7 +458,8 @@ impl RevocationFilter {
         let serial = r.u32()?;
         let n_gen = r.u32()?;
         let n_view = r.u32()?;
-        let _reserved = r.u32()?;
+        // Reserved for a later version of the format: a version-1 reader refuses what it would ignore.
+        let reserved = r.u32()?;
         let expected = (HEADER_LEN as u64)
             .checked_add(u64::from(n_gen) * GENERATION_LEN as u64)
             .and_then(|x| x.checked_add(params.bits_bytes() as u64))
@@ -509,7 +510,7 @@ impl RevocationFilter {
             max_after = max_after.max(v.not_after);
             viewers.push(v);
         }
-        if total != element_count || max_after != not_after {
+        if total != element_count || max_after != not_after || reserved != 0 {
             return Err(FilterError::Inconsistent);
         }
         Ok(RevocationFilter {
