@@ -165,7 +165,18 @@ fn inconsistent_tables_are_rejected() {
     let f = sample(10, 1e-2);
     let mut b = f.to_bytes();
     b.truncate(b.len() - CHECKSUM_LEN);
-    b[44..52].copy_from_slice(&99u64.to_be_bytes()); // element_count ≠ sum of generations
+    b[40..48].copy_from_slice(&99u64.to_be_bytes()); // element_count ≠ sum of generations
+    let d: [u8; 32] = Sha256::digest(&b).into();
+    b.extend_from_slice(&d);
+    assert_eq!(
+        RevocationFilter::from_bytes(&b),
+        Err(FilterError::Inconsistent)
+    );
+
+    // Non-zero reserved header bytes, correctly checksummed, are refused too.
+    let mut b = f.to_bytes();
+    b.truncate(b.len() - CHECKSUM_LEN);
+    b[63] = 1;
     let d: [u8; 32] = Sha256::digest(&b).into();
     b.extend_from_slice(&d);
     assert_eq!(
