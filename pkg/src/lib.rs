@@ -66,17 +66,33 @@ impl RawGate {
     }
 }
 
+/// The decision as compact JSON, written directly (no intermediate `Value`): this runs per request.
 fn decision_json(d: &Decision) -> String {
-    let v = match d {
-        Decision::Allow(a) => serde_json::json!({
-            "allow": true, "status": 200, "reason": null,
-            "forward": {"uri": a.forward.uri, "querystring": a.forward.querystring},
-        }),
-        Decision::Deny(d) => {
-            serde_json::json!({"allow": false, "status": d.status, "reason": d.reason.code()})
+    match d {
+        Decision::Allow(a) => {
+            let (uri, qs) = (&a.forward.uri, &a.forward.querystring);
+            let mut out = String::with_capacity(80 + uri.len() + qs.len());
+            out.push_str(r#"{"allow":true,"status":200,"reason":null,"forward":{"uri":"#);
+            push_json_str(&mut out, uri);
+            out.push_str(r#","querystring":"#);
+            push_json_str(&mut out, qs);
+            out.push_str("}}");
+            out
         }
-    };
-    v.to_string()
+        // Reason codes are snake_case ASCII: nothing to escape.
+        Decision::Deny(d) => {
+            format!(
+                r#"{{"allow":false,"status":{},"reason":"{}"}}"#,
+                d.status,
+                d.reason.code()
+            )
+        }
+    }
+}
+
+fn push_json_str(out: &mut String, s: &str) {
+    // Serialising a &str to JSON cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
 }
 
 /// A prepared signing key (`SigningKey` in the JS API).
