@@ -5,7 +5,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use playgate::config::Alg;
 use playgate::mint::SigningKey;
-use playgate::{Gate, Request};
+use playgate::{CachingGate, Gate, Request};
 use serde_json::json;
 
 const NOW: u64 = 1_800_000_000;
@@ -48,9 +48,14 @@ fn bench(c: &mut Criterion) {
     v.required_spec_claims.clear();
     assert!(jsonwebtoken::decode::<IvsClaims>(&token, &key, &v).is_ok());
 
+    let mut cached = CachingGate::new(gate.clone(), 1024);
+    assert!(cached.check(&req, NOW).is_allowed());
     let mut g = c.benchmark_group("hs256_full_check");
     g.bench_function("playgate", |b| {
         b.iter(|| black_box(gate.check(black_box(&req), NOW)))
+    });
+    g.bench_function("playgate_cache_hit", |b| {
+        b.iter(|| black_box(cached.check(black_box(&req), NOW)))
     });
     g.bench_function("jsonwebtoken", |b| {
         b.iter(|| {
@@ -85,10 +90,15 @@ fn bench(c: &mut Criterion) {
     v.required_spec_claims.clear();
     assert!(jsonwebtoken::decode::<IvsClaims>(&token, &key, &v).is_ok());
 
+    let mut cached = CachingGate::new(gate.clone(), 1024);
+    assert!(cached.check(&req, NOW).is_allowed());
     let mut g = c.benchmark_group("es384_full_check");
     g.sample_size(20);
     g.bench_function("playgate", |b| {
         b.iter(|| black_box(gate.check(black_box(&req), NOW)))
+    });
+    g.bench_function("playgate_cache_hit", |b| {
+        b.iter(|| black_box(cached.check(black_box(&req), NOW)))
     });
     g.bench_function("jsonwebtoken", |b| {
         b.iter(|| {

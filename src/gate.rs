@@ -8,9 +8,11 @@
 use crate::claims::{origin_allowed, VerifiedClaims};
 use crate::config::{field, ChannelConfig, Config, ConfigError, TokenSource};
 use crate::jwt::{PreparedKey, UntrustedJwt};
-use crate::request::{percent_decode, query_without, Lookup};
+use crate::request::{percent_decode_cow, query_without, Lookup};
 use crate::{Reason, Request};
+use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 /// Longest URI path or query string accepted (CloudFront's own limit is 8 KB for the whole URL).
@@ -59,8 +61,8 @@ pub enum Decision {
 pub struct Allow {
     /// The request to forward, with the token removed.
     pub forward: Forward,
-    /// The verified claims.
-    pub claims: VerifiedClaims,
+    /// The verified claims (shared with the verified-token cache when one is used).
+    pub claims: Arc<VerifiedClaims>,
 }
 
 /// The forwarded request's URI and query after token removal.
@@ -108,9 +110,9 @@ impl Decision {
 enum Found<'r> {
     Query {
         name: &'r str,
-        value: String,
+        value: Cow<'r, str>,
     },
-    Header(String),
+    Header(Cow<'r, str>),
     Path {
         token: &'r str,
         session: Option<&'r str>,
@@ -244,7 +246,22 @@ impl Gate {
         now: u64,
         revocation: Option<&dyn crate::revocation::RevocationSource>,
     ) -> Decision {
-        match self.check_inner(req, now, revocation) {
+        match self.check_inner(req, now, revocation, None) {
+            Ok(allow) => Decision::Allow(allow),
+            Err(reason) => Decision::Deny(self.deny(reason)),
+        }
+    }
+
+    /// [`Gate::check_with`] through a verified-token cache (see [`crate::cache::CachingGate`], which
+    /// keeps a cache and its gate together).
+    pub(crate) fn check_cached(
+        &self,
+        req: &Request<'_>,
+        now: u64,
+        revocation: Option<&dyn crate::revocation::RevocationSource>,
+        cache: &mut crate::cache::TokenCache,
+    ) -> Decision {
+        match self.check_inner(req, now, revocation, Some(cache)) {
             Ok(allow) => Decision::Allow(allow),
             Err(reason) => Decision::Deny(self.deny(reason)),
         }
@@ -269,6 +286,7 @@ impl Gate {
         req: &Request<'_>,
         now: u64,
         revocation: Option<&dyn crate::revocation::RevocationSource>,
+        cache: Option<&mut crate::cache::TokenCache>,
     ) -> Result<Allow, Reason> {
         if !req.uri.starts_with('/')
             || req.uri.len() > MAX_URI_LEN
@@ -283,29 +301,47 @@ impl Gate {
                     uri,
                     querystring: req.querystring.into(),
                 },
-                claims: VerifiedClaims::default(),
+                claims: Arc::new(VerifiedClaims::default()),
             });
         }
         let found = self.locate(req)?;
         let token = match &found {
-            Found::Query { value, .. } | Found::Header(value) => value.as_str(),
+            Found::Query { value, .. } | Found::Header(value) => value.as_ref(),
             Found::Path { token, .. } => token,
         };
         if token.is_empty() || token.len() > self.max_token_len {
             return Err(Reason::MalformedToken);
         }
         // Dispatch on the token's shape: a JWS is base64url and dots only; `=`/`~` is EdgeAuth.
-        let (mut claims, akamai) = if self.policy.has_akamai() && crate::akamai::is_akamai(token) {
+        let (claims, akamai) = if self.policy.has_akamai() && crate::akamai::is_akamai(token) {
             if matches!(found, Found::Path { .. }) {
                 return Err(Reason::MalformedToken);
             }
             let (claims, scope) =
                 self.policy
                     .verify_akamai(token, req.uri, now, self.leeway, self.max_lifetime)?;
-            (claims, Some(scope))
+            (Arc::new(claims), Some(scope))
         } else {
-            let (kid, map) = UntrustedJwt::parse(token)?.verify(&self.keys)?;
-            let claims = VerifiedClaims::from_map(kid, map)?;
+            let session = match &found {
+                Found::Path { session, .. } => *session,
+                _ => None,
+            };
+            // The cache holds what depends on the token bytes alone; time and policy run below.
+            let mut cache = cache;
+            let hit = cache.as_deref_mut().and_then(|c| c.get(token, session));
+            let claims = match hit {
+                Some(hit) => hit,
+                None => {
+                    let (kid, map) = UntrustedJwt::parse(token)?.verify(&self.keys)?;
+                    let mut claims = VerifiedClaims::from_map(kid, map)?;
+                    claims.path_session_id = session.map(ToString::to_string);
+                    let claims = Arc::new(claims);
+                    if let Some(c) = cache {
+                        c.insert(token, session, &claims);
+                    }
+                    claims
+                }
+            };
             claims.check_time(now, self.leeway, self.require_exp, self.max_lifetime)?;
             (claims, None)
         };
@@ -319,13 +355,10 @@ impl Gate {
                 uri: req.uri.into(),
                 querystring: req.querystring.into(),
             },
-            Found::Path { session, rest, .. } => {
-                claims.path_session_id = session.map(ToString::to_string);
-                Forward {
-                    uri: (*rest).into(),
-                    querystring: req.querystring.into(),
-                }
-            }
+            Found::Path { rest, .. } => Forward {
+                uri: (*rest).into(),
+                querystring: req.querystring.into(),
+            },
         };
         // Policies look at the path the origin will see, not at the token segment.
         self.policy
@@ -345,21 +378,21 @@ impl Gate {
                     Lookup::Absent => None,
                     Lookup::Many => return Err(Reason::MalformedToken),
                     Lookup::One(raw) => {
-                        let value = percent_decode(raw).ok_or(Reason::MalformedToken)?;
+                        let value = percent_decode_cow(raw).ok_or(Reason::MalformedToken)?;
                         Some(Found::Query { name, value })
                     }
                 },
                 TokenSource::Cookie(name) => match req.cookie(name) {
                     Lookup::Absent => None,
                     Lookup::Many => return Err(Reason::MalformedToken),
-                    Lookup::One(v) => Some(Found::Header(v.into())),
+                    Lookup::One(v) => Some(Found::Header(Cow::Borrowed(v))),
                 },
                 TokenSource::Bearer(_) => match req.header("authorization") {
                     Lookup::Absent => None,
                     Lookup::Many => return Err(Reason::MalformedToken),
                     Lookup::One(v) => match v.split_once(' ') {
                         Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") => {
-                            Some(Found::Header(t.trim().into()))
+                            Some(Found::Header(Cow::Borrowed(t.trim())))
                         }
                         _ => None,
                     },
@@ -368,7 +401,7 @@ impl Gate {
                 TokenSource::Header(name) => match req.header(name) {
                     Lookup::Absent => None,
                     Lookup::Many => return Err(Reason::MalformedToken),
-                    Lookup::One(v) => Some(Found::Header(v.trim().into())),
+                    Lookup::One(v) => Some(Found::Header(Cow::Borrowed(v.trim()))),
                 },
             };
             if let Some(f) = found {

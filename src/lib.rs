@@ -19,6 +19,7 @@ extern crate alloc;
 
 pub mod akamai;
 pub mod binding;
+pub mod cache;
 mod claims;
 pub mod config;
 mod error;
@@ -34,6 +35,7 @@ pub mod policy;
 mod request;
 pub mod revocation;
 
+pub use cache::{CachingGate, TokenCache};
 pub use claims::{MaxResolution, VerifiedClaims};
 pub use config::{Config, ConfigError};
 pub use error::Reason;

@@ -96,6 +96,15 @@ pub(crate) fn query_without(q: &str, name: &str) -> String {
 
 /// Percent-decodes `s` (`+` is kept as is: tokens never contain spaces). `None` on a bad escape or
 /// a result that is not UTF-8.
+/// [`percent_decode`] that borrows when there is nothing to decode (the common case for tokens).
+pub(crate) fn percent_decode_cow(s: &str) -> Option<alloc::borrow::Cow<'_, str>> {
+    if s.contains('%') {
+        percent_decode(s).map(alloc::borrow::Cow::Owned)
+    } else {
+        Some(alloc::borrow::Cow::Borrowed(s))
+    }
+}
+
 pub(crate) fn percent_decode(s: &str) -> Option<String> {
     if !s.contains('%') {
         return Some(s.into());

@@ -89,7 +89,7 @@ proptest! {
 #[test]
 fn es384_signature_bytes_mutations_are_denied() {
     let (_, _, egate, etoken) = setup();
-    assert!(check(egate, &etoken));
+    assert!(check(egate, etoken));
     let (signed, sig) = etoken.rsplit_once('.').unwrap();
     use base64::Engine;
     let e = base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -1,0 +1,225 @@
+//! The verified-token cache never changes a decision: the whole corpus decided twice through one
+//! cache per config (the second pass served from the cache) gives the expected verdicts, and a cached
+//! token is still re-checked against the clock, the request and revocation.
+
+use playgate::config::Alg;
+use playgate::event::OwnedRequest;
+use playgate::mint::SigningKey;
+use playgate::revocation::{Revocable, RevocationSource, Unavailable};
+use playgate::{CachingGate, Gate, Request};
+use serde_json::{json, Value};
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::path::Path;
+
+const NOW: u64 = 1_800_000_000;
+
+#[test]
+fn corpus_twice_through_the_cache() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformance");
+    let mut gates: HashMap<String, CachingGate> = HashMap::new();
+    let mut cases = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in files
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with(".cases.json"))
+    {
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        cases.extend(doc["cases"].as_array().unwrap().iter().cloned());
+    }
+    let mut hits = 0;
+    for pass in 0..2 {
+        for case in &cases {
+            let config = match &case["config"] {
+                Value::String(name) => std::fs::read_to_string(dir.join(name)).unwrap(),
+                other => other.to_string(),
+            };
+            let gate = gates
+                .entry(config.clone())
+                .or_insert_with(|| CachingGate::new(Gate::from_json(&config).unwrap(), 4096));
+            let (_, req) = OwnedRequest::from_value(&case["request"]).unwrap();
+            let d = req.with_view(|r| gate.check(r, case["now"].as_u64().unwrap()));
+            let want = &case["expect"];
+            assert_eq!(
+                d.is_allowed(),
+                want["allow"] == true,
+                "pass {pass}: {}",
+                case["name"]
+            );
+            assert_eq!(
+                d.reason().map(|r| r.code()),
+                want["reason"].as_str(),
+                "pass {pass}: {}",
+                case["name"]
+            );
+            if let (playgate::Decision::Allow(a), Some(fwd)) = (&d, want.get("forward")) {
+                assert_eq!(
+                    a.forward.uri,
+                    fwd["uri"].as_str().unwrap(),
+                    "{}",
+                    case["name"]
+                );
+                assert_eq!(
+                    a.forward.querystring,
+                    fwd["querystring"].as_str().unwrap(),
+                    "{}",
+                    case["name"]
+                );
+            }
+        }
+        hits = gates.values().map(|g| g.stats().0).sum::<u64>();
+    }
+    assert!(
+        hits > 100,
+        "second pass should be served from the cache, hits = {hits}"
+    );
+}
+
+fn hs_gate(extra: Value) -> (CachingGate, SigningKey) {
+    let key = SigningKey::hs_from_bytes("k1", Alg::HS256, &[5u8; 32]).unwrap();
+    let mut config = json!({"keys": [key.verifying_entry()]});
+    for (k, v) in extra.as_object().unwrap() {
+        config[k] = v.clone();
+    }
+    (
+        CachingGate::new(Gate::from_json(&config.to_string()).unwrap(), 64),
+        key,
+    )
+}
+
+fn q(token: &str) -> String {
+    format!("token={token}")
+}
+
+#[test]
+fn cached_token_without_iat_still_expires() {
+    // fast-jwt's cache serves tokens past `exp` when they have no `iat`; playgate re-checks time.
+    let (mut gate, key) = hs_gate(json!({}));
+    let token = key.mint(&json!({"exp": NOW + 10}), true).unwrap();
+    let query = q(&token);
+    let r = Request {
+        method: "GET",
+        uri: "/s.ts",
+        querystring: &query,
+        ..Default::default()
+    };
+    assert!(gate.check(&r, NOW).is_allowed());
+    assert!(gate.check(&r, NOW + 9).is_allowed());
+    assert_eq!(gate.stats().0, 1, "second check was a hit");
+    assert_eq!(
+        gate.check(&r, NOW + 10).reason().map(|r| r.code()),
+        Some("expired")
+    );
+    assert_eq!(
+        gate.check(&r, NOW + 3600).reason().map(|r| r.code()),
+        Some("expired")
+    );
+    assert_eq!(
+        gate.check(&r, NOW - 90_000).reason().map(|r| r.code()),
+        Some("lifetime_too_long")
+    );
+}
+
+#[test]
+fn cached_token_is_rechecked_against_the_request() {
+    let arn = "arn:aws:ivs:us-west-2:123456789012:channel/{id}";
+    let (mut gate, key) =
+        hs_gate(json!({"claims": {"channel": {"path": "/channels/{id}/", "arn": arn}}}));
+    let token = key
+        .mint(
+            &json!({"exp": NOW + 100, "aws:channel-arn": arn.replace("{id}", "a"),
+                    "aws:access-control-allow-origin": "https://ok.example", "aws:strict-origin-enforcement": true}),
+            true,
+        )
+        .unwrap();
+    let query = q(&token);
+    let origin = [("origin", "https://ok.example")];
+    let ok = Request {
+        method: "GET",
+        uri: "/channels/a/1.ts",
+        querystring: &query,
+        headers: &origin,
+        ..Default::default()
+    };
+    assert!(gate.check(&ok, NOW).is_allowed());
+    assert!(gate.check(&ok, NOW).is_allowed());
+    let other_channel = Request {
+        uri: "/channels/b/1.ts",
+        ..ok
+    };
+    assert_eq!(
+        gate.check(&other_channel, NOW).reason().map(|r| r.code()),
+        Some("channel_mismatch")
+    );
+    let no_origin = Request { headers: &[], ..ok };
+    assert_eq!(
+        gate.check(&no_origin, NOW).reason().map(|r| r.code()),
+        Some("origin_mismatch")
+    );
+    assert!(gate.stats().0 >= 3);
+}
+
+struct Toggle(Cell<bool>);
+impl RevocationSource for Toggle {
+    fn is_revoked(&self, item: &Revocable<'_>) -> Result<bool, Unavailable> {
+        Ok(self.0.get() && matches!(item, Revocable::Id(_, id) if id == "session-1"))
+    }
+}
+
+#[test]
+fn cached_token_is_rechecked_against_revocation() {
+    let (mut gate, key) = hs_gate(json!({"revocation": {}}));
+    let token = key
+        .mint(&json!({"exp": NOW + 100, "sid": "session-1"}), true)
+        .unwrap();
+    let query = q(&token);
+    let r = Request {
+        method: "GET",
+        uri: "/s.ts",
+        querystring: &query,
+        ..Default::default()
+    };
+    let filter = Toggle(Cell::new(false));
+    assert!(gate.check_with(&r, NOW, Some(&filter)).is_allowed());
+    assert!(gate.check_with(&r, NOW, Some(&filter)).is_allowed());
+    filter.0.set(true);
+    assert_eq!(
+        gate.check_with(&r, NOW, Some(&filter))
+            .reason()
+            .map(|r| r.code()),
+        Some("revoked")
+    );
+    assert_eq!(
+        gate.check_with(&r, NOW, None).reason().map(|r| r.code()),
+        Some("revocation_unavailable")
+    );
+}
+
+#[test]
+fn failures_are_not_cached_and_tampering_misses() {
+    let (mut gate, key) = hs_gate(json!({}));
+    let token = key.mint(&json!({"exp": NOW + 100}), true).unwrap();
+    let mut bad = token.clone();
+    bad.pop();
+    bad.push(if token.ends_with('A') { 'B' } else { 'A' });
+    let (qg, qb) = (q(&token), q(&bad));
+    let good = Request {
+        method: "GET",
+        uri: "/s.ts",
+        querystring: &qg,
+        ..Default::default()
+    };
+    let tampered = Request {
+        querystring: &qb,
+        ..good
+    };
+    assert!(gate.check(&good, NOW).is_allowed());
+    for _ in 0..3 {
+        assert!(!gate.check(&tampered, NOW).is_allowed());
+    }
+    assert!(gate.check(&good, NOW).is_allowed());
+}
