@@ -21,14 +21,23 @@ test('cold start: require + instantiate + config load in a fresh node process', 
   const config = readFileSync(join(CORPUS, 'mixed.config.json'), 'utf8');
   const probe = `
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 const { Gate } = require(${JSON.stringify(join(ROOT, 'pkg', 'dist', 'node', 'index.cjs'))});
 Gate.fromConfig(process.argv[1]);
-process.stdout.write(String(performance.now() - t0));`;
-  const runs = [];
-  for (let i = 0; i < 7; i++) runs.push(Number(execFileSync(process.execPath, ['-e', probe, config], { encoding: 'utf8' })));
-  runs.sort((a, b) => a - b);
-  const median = runs[3];
-  writeBudgets('npm', { cold_start_ms: Math.round(median * 10) / 10 });
-  console.log(`cold start ms: median ${median.toFixed(1)} (runs ${runs.map((r) => r.toFixed(1)).join(', ')})`);
-  assert.ok(median < 1000, `cold start ${median} ms`);
+const c = process.cpuUsage(c0);
+process.stdout.write(JSON.stringify([performance.now() - t0, (c.user + c.system) / 1000]));`;
+  const wall = [];
+  const cpu = [];
+  for (let i = 0; i < 7; i++) {
+    const [w, c] = JSON.parse(execFileSync(process.execPath, ['-e', probe, config], { encoding: 'utf8' }));
+    wall.push(w);
+    cpu.push(c);
+  }
+  const median = (xs) => xs.sort((a, b) => a - b)[3];
+  const round = (x) => Math.round(x * 10) / 10;
+  // Wall time is what a viewer waits for; CPU time (all threads) is the stable figure on a busy machine.
+  writeBudgets('npm', { cold_start_ms: round(median(wall)), cold_start_cpu_ms: round(median(cpu)) });
+  console.log(`cold start ms: wall median ${median(wall).toFixed(1)} (runs ${wall.map((r) => r.toFixed(1)).join(', ')}), CPU median ${median(cpu).toFixed(1)}`);
+  const median_ = median(wall);
+  assert.ok(median_ < 1000, `cold start ${median_} ms`);
 });
