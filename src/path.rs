@@ -147,7 +147,7 @@ enum Seg {
     /// `**`: zero or more whole segments.
     Any,
     /// A segment with `*` (any run within the segment) and `?` (one character).
-    Glob(Vec<char>),
+    Glob(String),
 }
 
 /// A compiled segment-aware glob (the `paths` claim, exemptions, renditions).
@@ -179,13 +179,13 @@ impl Glob {
                 segs.push(match s {
                     "**" => Seg::Any,
                     s if s.contains("**") => return Err(PatternError::PartialDoubleStar),
-                    s => Seg::Glob(s.chars().collect()),
+                    s => Seg::Glob(s.into()),
                 });
             }
         }
         // A trailing `/` (the last segment empty, or the root pattern) opens the whole directory.
         match segs.last_mut() {
-            Some(last @ Seg::Glob(_)) if *last == Seg::Glob(Vec::new()) => *last = Seg::Any,
+            Some(last @ Seg::Glob(_)) if *last == Seg::Glob(String::new()) => *last = Seg::Any,
             None => segs.push(Seg::Any),
             _ => {}
         }
@@ -204,13 +204,26 @@ impl Glob {
             |p| matches!(p, Seg::Any),
             |p, s| match p {
                 Seg::Any => true,
-                Seg::Glob(g) => {
-                    let chars: Vec<char> = s.chars().collect();
-                    wildcard(g, &chars, |c| *c == '*', |p, c| *p == '?' || p == c)
-                }
+                Seg::Glob(g) => glob_text(g, s),
             },
         )
     }
+}
+
+/// `*`/`?` glob over text (`*` matching any run, `?` one character). ASCII text, the normal case for
+/// percent-encoded paths, is matched byte by byte without allocating.
+fn glob_text(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        return wildcard(
+            pattern.as_bytes(),
+            text.as_bytes(),
+            |c| *c == b'*',
+            |p, c| *p == b'?' || p == c,
+        );
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    wildcard(&p, &t, |c| *c == '*', |p, c| *p == '?' || p == c)
 }
 
 /// The classic linear-backtracking wildcard match over any element type: `is_star(p)` elements
@@ -257,15 +270,9 @@ fn wildcard<P, S>(
 /// The gate passes the normalised path, and canonicalises the escapes of each ACL pattern the same
 /// way ([`canonical_escapes`]), so `/live/*` can never be escaped with `/live/../secret`.
 pub fn akamai_acl_matches(acl: &str, path: &str) -> bool {
-    let input: Vec<char> = path.chars().collect();
-    acl.split('!').filter(|p| !p.is_empty()).any(|p| {
-        let canon = canonical_escapes(p);
-        let pat: Vec<char> = match &canon {
-            Ok(c) => c.chars().collect(),
-            Err(_) => return false,
-        };
-        wildcard(&pat, &input, |c| *c == '*', |p, c| *p == '?' || p == c)
-    })
+    acl.split('!')
+        .filter(|p| !p.is_empty())
+        .any(|p| canonical_escapes(p).is_ok_and(|pat| glob_text(&pat, path)))
 }
 
 #[cfg(test)]
@@ -361,6 +368,10 @@ mod tests {
         assert!(akamai_acl_matches("/*", "/"));
         assert!(akamai_acl_matches("/%7euser/*", "/~user/x"));
         assert!(!akamai_acl_matches("", "/"));
+        // Non-ASCII text: `?` is one character, not one byte.
+        assert!(akamai_acl_matches("/caf?/*", "/café/x"));
+        assert!(Glob::new("/caf?/").unwrap().matches("/café/x"));
+        assert!(!Glob::new("/caf??/").unwrap().matches("/café/x"));
     }
 
     /// Naive exponential reference for the segment glob.
