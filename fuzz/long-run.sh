@@ -13,8 +13,9 @@ RUSTC_BOOTSTRAP=1 cargo fuzz build --release >/dev/null 2>&1 || RUSTC_BOOTSTRAP=
 for t in "${targets[@]}"; do cp "target/x86_64-unknown-linux-gnu/release/$t" "$out/bin/$t"; done
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"
-  nice -n 19 "$out/bin/$t" -max_total_time="$secs" -print_final_stats=1 \
-    -artifact_prefix="artifacts/$t/" "corpus/$t" >"$out/$t.log" 2>&1 || true
+  regress=(); [ -d "regressions/$t" ] && regress=("regressions/$t")
+  nice -n 19 "$out/bin/$t" -max_total_time="$secs" -timeout=30 -print_final_stats=1 \
+    -artifact_prefix="artifacts/$t/" "corpus/$t" "${regress[@]}" >"$out/$t.log" 2>&1 || true
   runs=$(grep -oE '^Done [0-9]+ runs' "$out/$t.log" | awk '{print $2}' || true)
   crash=$(grep -c "panicked\|ERROR: libFuzzer\|SUMMARY: AddressSanitizer" "$out/$t.log" || true)
   # libFuzzer stops at the first crash: report how far it got instead.

@@ -25,7 +25,11 @@ failed=()
 for t in $(cargo fuzz list); do
   mkdir -p "corpus/$t" "artifacts/$t"
   logf="$ROOT/target/fuzz-smoke-$t.log"
-  if cargo fuzz run --release "$t" "corpus/$t" -- -max_total_time="$secs" -print_final_stats=1 >"$logf" 2>&1; then
+  # regressions/<target>/ holds inputs that once failed: loaded (and so replayed) with the corpus.
+  regress=(); [ -d "regressions/$t" ] && regress=("regressions/$t")
+  # -timeout: an input running for more than 10 s is a hang (libFuzzer's default is 20 minutes).
+  if cargo fuzz run --release "$t" "corpus/$t" "${regress[@]}" -- -max_total_time="$secs" -timeout=10 \
+    -print_final_stats=1 >"$logf" 2>&1; then
     runs=$(grep -oE '^Done [0-9]+ runs' "$logf" | awk '{print $2}' || true)
     echo "fuzz smoke $t: ${runs:-?} executions in ${secs}s, no crash"
   else
