@@ -123,7 +123,7 @@ done
 log "soak: ${SOAK}s on the gated segment URL, RSS sampled every 5 s"
 rss_start=$(rss_kb "$gate_PID")
 : > "$OUT/rss.txt"
-( for _ in $(seq $((SOAK / 5))); do sleep 5; echo "$(date +%s) $(rss_kb "$gate_PID")" >> "$OUT/rss.txt"; done ) &
+( for _ in $(seq $((SOAK / 5))); do sleep 5; echo "$(date +%s) $(rss_kb "$gate_PID") $(awk '/^Threads:/ {print $2}' "/proc/$gate_PID/status")" >> "$OUT/rss.txt"; done ) &
 sampler=$!
 bench "gate-soak" "$gate_PID" "$gate_URL$tok$seg" "$SOAK"
 wait "$sampler" || true
@@ -158,6 +158,7 @@ summary["runs"] = runs
 json.dump(summary, open(f"{out}/results.json", "w"), indent=2)
 print(f"\nsoak: {soak['requests']} requests, {soak['rps']:.0f} req/s, p99 {soak['p99_ms']:.2f} ms")
 print(f"RSS (KB): start {rss_start}, samples {rss}, end {rss_end}")
+print(f"server threads during the soak: {sorted(set(int(l.split()[2]) for l in open(f'{out}/rss.txt') if l.strip()))}")
 print(f"errors (non-2xx + socket) across all runs: {errors}")
 print(f"written: {out}/results.json")
 sys.exit(1 if errors else 0)
