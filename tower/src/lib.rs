@@ -219,7 +219,8 @@ where
             Decision::Allow(allow) => match forwarded_uri(req.uri(), &allow.forward) {
                 Some(uri) => {
                     *req.uri_mut() = uri;
-                    req.extensions_mut().insert(std::sync::Arc::unwrap_or_clone(allow.claims));
+                    req.extensions_mut()
+                        .insert(std::sync::Arc::unwrap_or_clone(allow.claims));
                     ResponseFuture::Inner {
                         fut: self.inner.call(req),
                     }
