@@ -27,5 +27,9 @@ diff -r "$ROOT/fixtures/conformance" "$regen" >/dev/null || {
 }
 
 log "cargo test --workspace (unit, integration, doc)"
-cargo test --workspace --quiet 2>&1 | tee "$ROOT/target/rust-tests.log" | grep -E "^test result|FAILED|panicked" || true
-! grep -q "FAILED\|panicked" "$ROOT/target/rust-tests.log"
+set +e
+cargo test --workspace --quiet >"$ROOT/target/rust-tests.log" 2>&1
+rc=$?
+set -e
+grep -E "^test result|FAILED|panicked|^error" "$ROOT/target/rust-tests.log" || true
+if [ $rc -ne 0 ]; then tail -60 "$ROOT/target/rust-tests.log"; exit $rc; fi
