@@ -163,6 +163,26 @@ pub trait RevocationSource {
 
 /// SHA-256 of a bloom element: `HASH_TAG ‖ seed ‖ kind ‖ id` (UTF-8 bytes of `id`).
 pub fn element_digest(seed: &[u8; SEED_LEN], kind: Kind, id: &str) -> [u8; 32] {
+    // Typical ids (UUIDs, short session ids) are hashed from one stack buffer in a single call,
+    // which saves the streaming hasher's buffering on the per-request path.
+    const PREFIX: usize = HASH_TAG.len() + SEED_LEN + 1;
+    let mut buf = [0u8; 128];
+    if id.len() <= buf.len() - PREFIX {
+        let (head, rest) = buf.split_at_mut(PREFIX);
+        let (tag, more) = head.split_at_mut(HASH_TAG.len());
+        tag.copy_from_slice(&HASH_TAG);
+        let (s, k) = more.split_at_mut(SEED_LEN);
+        s.copy_from_slice(seed);
+        if let Some(b) = k.first_mut() {
+            *b = kind.tag();
+        }
+        if let Some(dst) = rest.get_mut(..id.len()) {
+            dst.copy_from_slice(id.as_bytes());
+        }
+        if let Some(msg) = buf.get(..PREFIX + id.len()) {
+            return Sha256::digest(msg).into();
+        }
+    }
     let mut h = Sha256::new();
     h.update(HASH_TAG);
     h.update(seed);
