@@ -2,6 +2,7 @@
 //! target/conformance/rust.json. Every case must match: allow, status, reason and forward.
 
 use playgate::event::OwnedRequest;
+use playgate::revocation::{RevocationFilter, RevocationSource};
 use playgate::{Decision, Gate};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -16,7 +17,10 @@ pub fn load_cases() -> Vec<(String, Value, Value)> {
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("fixtures/conformance exists")
         .map(|e| e.expect("entry").path())
-        .filter(|p| p.to_string_lossy().ends_with(".cases.json"))
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            n.ends_with(".cases.json") || n.ends_with(".filter-cases.json")
+        })
         .collect();
     files.sort();
     let mut out = Vec::new();
@@ -62,7 +66,15 @@ fn corpus_passes_on_the_rust_core() {
         let (_, req) = OwnedRequest::from_value(&case["request"])
             .unwrap_or_else(|e| panic!("{file}: {name}: {e}"));
         let now = case["now"].as_u64().expect("now");
-        let got = decision_json(&req.with_view(|r| gate.check(r, now)));
+        // `"revocation": {"filter": file | null}`: a file that fails to load counts as unavailable.
+        let filter = case["revocation"]["filter"].as_str().and_then(|name| {
+            RevocationFilter::from_bytes(
+                &std::fs::read(corpus_dir().join(name)).expect("filter file"),
+            )
+            .ok()
+        });
+        let source = filter.as_ref().map(|f| f as &dyn RevocationSource);
+        let got = decision_json(&req.with_view(|r| gate.check_with(r, now, source)));
         let want = &case["expect"];
         let mut ok = got["allow"] == want["allow"]
             && got["status"] == want["status"]
