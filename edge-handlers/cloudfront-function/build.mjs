@@ -138,13 +138,55 @@ const U64 = Number.MAX_SAFE_INTEGER;
 
 // Sections of the core's config that this generator does not port yet: a config using one is refused
 // (never half-served). Their contents are validated by the core, not here.
-export const NOT_YET = ['revocation', 'paths', 'binding', 'resolution', 'akamai'];
+export const NOT_YET = ['revocation'];
 const notYet = Object.fromEntries(NOT_YET.map((k) => [k, (at, v) => v]));
+
+// The template's own path functions (src/path.rs port), to validate globs exactly as the function
+// will read them.
+const globOf = (() => {
+  const t = fs.readFileSync(TEMPLATE, 'utf8');
+  const src = (name) => {
+    const i = t.indexOf(`\nfunction ${name}(`);
+    return t.slice(i, t.indexOf('\n}\n', i) + 3);
+  };
+  return new Function(`const MAL = 'bad';${['str', 'blen', 'canon', 'norm', 'glob'].map(src).join('')}return glob;`)();
+})();
+function validGlob(at, p) {
+  try {
+    globOf(p);
+  } catch {
+    throw new ConfigError(at, 'not a valid path glob; write e.g. /ads/** (absolute, `**` only as a whole segment, no encoded separators or dot segments above the root)');
+  }
+}
+function claimName(at, s) {
+  const n = Buffer.byteLength(s);
+  if (n < 1 || n > 64) throw new ConfigError(at, 'must be 1 to 64 characters');
+}
+/** src/binding.rs Item::parse */
+export function bindItem(x) {
+  const n = x.startsWith('ip/') ? x.slice(3) : undefined;
+  return ['ip', 'country', 'region', 'ua', 'referer', 'session'].includes(x) ||
+    (n !== undefined && /^(0|[1-9][0-9]{0,2})$/.test(n) && +n <= 128) ||
+    (x.startsWith('header:') && /^[a-z0-9_-]+$/.test(x.slice(7))) ||
+    (x.startsWith('query:') && /^[!-$'-<>-~]+$/.test(x.slice(6)));
+}
+const AKAMAI_TAG = { sha256: 32, sha1: 20, md5: 16 };
 
 /** The shape check (the core's serde layer): types, unknown and missing fields, defaults. */
 function shape(v) {
   return fields('', v, {
     ...notYet,
+    paths: nullable((at, p) => fields(at, p, { claim: opt(str, 'paths'), exempt: opt(list(str), []), require: opt(bool, false) })),
+    binding: nullable((at, b) => fields(at, b, { keys: opt(list(str), []), claim: opt(str, 'bind'), ip_claim: opt(str, 'ip'), require: opt(list(str), []) })),
+    resolution: nullable((at, r) => fields(at, r, { renditions: list((a, x) => fields(a, x, { pattern: str, lines: uint(4294967295) }, ['pattern', 'lines'])) }, ['renditions'])),
+    akamai: nullable((at, a) => fields(at, a, {
+      keys: list((k, x) => fields(k, x, { kid: str, secret_hex: str }, ['kid', 'secret_hex'])),
+      algorithm: opt((f, v) => {
+        if (!(v in AKAMAI_TAG)) throw new ConfigError(f, 'expected one of sha256, sha1, md5');
+        return v;
+      }, 'sha256'),
+      salt: nullable(str),
+    }, ['keys'])),
     keys: opt(list((at, k) =>
       fields(at, k, {
         kid: str,
@@ -236,7 +278,7 @@ export function validate(input) {
       `${later.map((k) => `\`${k}\``).join(', ')}: not available in the CloudFront Function yet; use the Lambda@Edge handler for this config`,
     );
   }
-  if (c.keys.length < 1 || c.keys.length > 16) throw new ConfigError('keys', 'give between 1 and 16 keys');
+  if ((c.keys.length < 1 && !c.akamai) || c.keys.length > 16) throw new ConfigError('keys', 'give between 1 and 16 keys (or an `akamai` section)');
   c.keys.forEach((k, i) => {
     const at = (n) => `keys[${i}].${n}`;
     if (c.keys.slice(0, i).some((o) => o.kid === k.kid)) throw new ConfigError(at('kid'), `duplicate kid ${JSON.stringify(k.kid)}`);
@@ -281,6 +323,7 @@ export function validate(input) {
   for (const f of ['missing_token_status', 'status']) {
     if (c.deny[f] < 400 || c.deny[f] > 599) throw new ConfigError(`deny.${f}`, 'must be an HTTP error status (400-599)');
   }
+  policy(c);
   const bad = c.keys.find((k) => k.alg !== 'HS256');
   if (bad) {
     throw new UnsupportedError(
@@ -292,6 +335,48 @@ export function validate(input) {
   return c;
 }
 
+/** The playback policy sections, checked as src/policy.rs checks them. */
+function policy(c) {
+  const { paths: p, binding: b, resolution: r, akamai: a } = c;
+  if (p) {
+    claimName('paths.claim', p.claim);
+    p.exempt.forEach((e, i) => validGlob(`paths.exempt[${i}]`, e));
+  }
+  if (b) {
+    claimName('binding.claim', b.claim);
+    claimName('binding.ip_claim', b.ip_claim);
+    if (b.claim === b.ip_claim) throw new ConfigError('binding.ip_claim', 'must differ from binding.claim');
+    if (b.keys.length > 4) throw new ConfigError('binding.keys', 'at most 4 keys');
+    b.keys.forEach((k, i) => {
+      const bytes = b64u(k);
+      if (!bytes || bytes.length < 32) throw new ConfigError(`binding.keys[${i}]`, 'must be base64url without padding, at least 32 bytes');
+    });
+    b.require.forEach((x, i) => {
+      if (!bindItem(x)) throw new ConfigError(`binding.require[${i}]`, 'expected ip, ip/N, country, region, ua, referer, session, header:<name> or query:<name>');
+      if (x !== 'ip' && !b.keys.length) throw new ConfigError('binding.keys', 'required bindings other than `ip` need a binding key');
+    });
+  }
+  if (r) {
+    if (!r.renditions.length) throw new ConfigError('resolution.renditions', 'give at least one {"pattern", "lines"}');
+    r.renditions.forEach((x, i) => {
+      validGlob(`resolution.renditions[${i}].pattern`, x.pattern);
+      if (x.lines < 1 || x.lines > 8640) throw new ConfigError(`resolution.renditions[${i}].lines`, 'must be between 1 and 8640');
+    });
+  }
+  if (a) {
+    if (a.keys.length < 1 || a.keys.length > 4) throw new ConfigError('akamai.keys', 'give 1 to 4 keys (current first, then transition keys)');
+    a.keys.forEach((k, i) => {
+      const n = Buffer.byteLength(k.kid);
+      if (n < 1 || n > 128) throw new ConfigError(`akamai.keys[${i}].kid`, 'must be 1 to 128 characters');
+      if (a.keys.slice(0, i).some((o) => o.kid === k.kid)) throw new ConfigError(`akamai.keys[${i}].kid`, `duplicate kid ${JSON.stringify(k.kid)}`);
+      if (!/^([0-9a-fA-F]{2})*$/.test(k.secret_hex) || k.secret_hex.length < 16) {
+        throw new ConfigError(`akamai.keys[${i}].secret_hex`, 'must be hex (even length), at least 16 hex digits');
+      }
+    });
+    if (a.salt !== undefined && (a.salt === '' || a.salt.includes('~'))) throw new ConfigError('akamai.salt', "must be non-empty and contain no '~'");
+  }
+}
+
 // --- generation ----------------------------------------------------------------------------------
 
 const STATUS_TEXT = {
@@ -300,16 +385,16 @@ const STATUS_TEXT = {
   451: 'Unavailable For Legal Reasons', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
-/** Keeps `//#if f` … `//#endif` sections whose feature is on, drops comments and indentation. */
+/** Keeps `//#if f` … `//#endif` sections whose feature is on (`//#if !f`: off), drops comments and indentation. */
 export function render(template, features, values) {
   const out = [];
   let keep = true;
   for (const line of template.split('\n')) {
     const l = line.trim();
-    const m = /^\/\/#if (\w+)$/.exec(l);
+    const m = /^\/\/#if (!?)(\w+)$/.exec(l);
     if (m) {
-      if (!(m[1] in features)) throw new Error(`template: unknown feature ${m[1]}`);
-      keep = features[m[1]];
+      if (!(m[2] in features)) throw new Error(`template: unknown feature ${m[2]}`);
+      keep = !features[m[2]] === !!m[1];
       continue;
     }
     if (l === '//#endif') {
@@ -332,6 +417,7 @@ export function render(template, features, values) {
 // contents; identifiers and punctuation are kept as written.
 const PUNCT = /^(?:>>>=|===|!==|>>>|<<=|>>=|\*\*=|=>|\.\.\.|[-+*\/%&|^<>!=]=|&&|\|\||\?\?|\+\+|--|<<|>>|\*\*|[{}()[\];,<>+\-*\/%&|^!~?:=.])/;
 const REGEX_AFTER = new Set(['(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '&&', '||', '=>', '==', '!=', '===', '!==', 'return', 'typeof', '+', '-', '*', '%', '<', '>', '<=', '>=']);
+const WORDS = new Map([['undefined', 'void 0'], ['const', 'let'], ['true', '!0'], ['false', '!1']]);
 export function minify(src) {
   const out = [];
   let i = 0, newline = false;
@@ -368,7 +454,8 @@ export function minify(src) {
     }
     // `undefined` is never shadowed in the template: `void 0` is the same value, three bytes shorter.
     // `const` → `let`: the same program minus the reassignment check, two bytes shorter each time.
-    if ((m = /^[\w$]+/.exec(rest))) { push(m[0] === 'undefined' ? 'void 0' : m[0] === 'const' ? 'let' : m[0]); i += m[0].length; continue; }
+    // `true`/`false` → `!0`/`!1` (the template never uses them as property names).
+    if ((m = /^[\w$]+/.exec(rest))) { push(WORDS.get(m[0]) || m[0]); i += m[0].length; continue; }
     if ((m = PUNCT.exec(rest))) { push(m[0]); i += m[0].length; continue; }
     throw new Error(`minify: unexpected ${JSON.stringify(c)} at ${i}`);
   }
@@ -396,7 +483,15 @@ export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8')) {
     channel_fixed: ch !== undefined && ch.arns !== undefined,
     channel_path: ch !== undefined && ch.prefix !== undefined,
     debug: c.deny.debug,
+    exempt: !!(c.paths && c.paths.exempt.length),
+    paths_required: !!(c.paths && c.paths.require),
+    bind_required: !!(c.binding && c.binding.require.length),
+    bind_digest: !!(c.binding && c.binding.keys.length),
+    resolution: !!c.resolution,
+    akamai: !!c.akamai,
+    jwt: c.keys.length > 0,
   };
+  const glob = (g) => `glob(${JSON.stringify(g)})`;
   const { missing_token_status: ms, status: ds } = c.deny;
   const text = (s) => JSON.stringify(STATUS_TEXT[s] || (s < 500 ? 'Client Error' : 'Server Error'));
   const values = {
@@ -416,15 +511,35 @@ export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8')) {
     CHANNEL_REST: JSON.stringify(ch && ch.rest),
     ARN_HEAD: JSON.stringify(ch && ch.head),
     ARN_TAIL: JSON.stringify(ch && ch.tail),
+    PATHS_CLAIM: JSON.stringify(c.paths ? c.paths.claim : 'paths'),
+    NORMALISE: String(!!(c.paths || c.resolution)),
+    EXEMPT: `[${c.paths ? c.paths.exempt.map(glob).join(', ') : ''}]`,
+    IP_CLAIM: JSON.stringify(c.binding ? c.binding.ip_claim : 'ip'),
+    BIND_CLAIM: JSON.stringify(c.binding ? c.binding.claim : 'bind'),
+    BIND_REQUIRE: JSON.stringify(c.binding ? c.binding.require : []),
+    RENDITIONS: `[${c.resolution ? c.resolution.renditions.map((x) => `[${glob(x.pattern)}, ${x.lines}]`).join(', ') : ''}]`,
+    AKAMAI_TAG: String(c.akamai ? AKAMAI_TAG[c.akamai.algorithm] : 0),
+    AKAMAI_ALG: JSON.stringify(c.akamai && c.akamai.algorithm),
   };
   const code = minify(render(template, features, values));
   const bytes = Buffer.byteLength(code);
   if (bytes > MAX_FUNCTION_BYTES) {
-    throw new UnsupportedError(`the generated function is ${bytes} bytes, above CloudFront Functions' ${MAX_FUNCTION_BYTES}-byte limit`);
+    const on = Object.keys(features).filter((k) => features[k]).join(', ');
+    throw new UnsupportedError(
+      `function over 10 KB: this combination (${on}) generates ${bytes} bytes, above CloudFront Functions' ` +
+        `${MAX_FUNCTION_BYTES}-byte limit. Split the behaviours over two functions (e.g. Akamai tokens on one path pattern, ` +
+        'JWTs with binding on another), drop `deny.debug`, or use the Lambda@Edge handler for this config',
+    );
   }
   const kvs = {
     data: c.keys.map((k) => ({ key: `key:${k.kid}`, value: JSON.stringify({ alg: k.alg, secret: k.secret }) })),
   };
+  // Akamai keys (current first) and salt under `akamai`; binding keys under `bind`.
+  if (c.akamai) kvs.data.push({ key: 'akamai', value: JSON.stringify({ keys: c.akamai.keys.map((k) => k.secret_hex), salt: c.akamai.salt }) });
+  if (c.binding && c.binding.keys.length) kvs.data.push({ key: 'bind', value: JSON.stringify(c.binding.keys) });
+  for (const e of kvs.data) {
+    if (Buffer.byteLength(e.value) > 1024) throw new UnsupportedError(`KeyValueStore value for \`${e.key}\` is over 1 KB (the store's limit): use shorter or fewer keys`);
+  }
   return { code, bytes, kvs, features };
 }
 

@@ -9,13 +9,20 @@ import crypto from 'crypto';
 const kvs = cf.kvs();
 // Key ids (not secrets) tried in order for tokens without `kid`; secrets are in KeyValueStore.
 const KIDS = __KIDS__;
-const MAL = 'malformed_token', AM = 'algorithm_mismatch', MT = 'missing_token', INV = 'invalid_claim', UK = 'unknown_key', FH = 'forbidden_header', BS = 'bad_signature', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution';
+//#if exempt
+const EX = __EXEMPT__;
+//#endif
+//#if resolution
+// Renditions [glob, lines], first match wins.
+const RD = __RENDITIONS__;
+//#endif
+const MAL = 'malformed_token', AM = 'algorithm_mismatch', MT = 'missing_token', INV = 'invalid_claim', UK = 'unknown_key', FH = 'forbidden_header', BS = 'bad_signature', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution', BM = 'binding_mismatch', MC = 'missing_claim', isA = Array.isArray;
 
 async function handler(event) {
     const q = event.request;
     let r;
     try {
-        r = await check(q, Math.floor(Date.now() / 1000));
+        r = await check(q, Math.floor(Date.now() / 1000), (event.viewer || {}).ip);
     } catch (e) {
         r = 'bad_request';
     }
@@ -31,20 +38,39 @@ async function handler(event) {
     };
 }
 
-// The one request path: returns a reason code, or '' after rewriting `q` for the origin.
-async function check(q, now) {
+// The one request path: returns a reason code, or '' after rewriting `q` for the origin. `ci` is the
+// viewer's IP. A thrown exception is `bad_request` (e.g. a path without normal form).
+async function check(q, now, ci) {
     const qs = q.querystring || {};
     // The raw query as the core rebuilds it from the event: `k=v` (`k` when v is empty) joined by `&`.
     let n = -1;
     for (let k in qs) vals(qs[k]).forEach(v => n += blen(k) + (v ? blen(v) + 2 : 1));
     if (q.uri[0] != '/' || blen(q.uri) > 8192 || n > 8192) return 'bad_request';
-    // Sources in config order; each answers undefined (absent), 0 (malformed) or {t, n?, u?}.
+//#if exempt
+    // Exempt paths need no token; forwarded in normal form, the query unchanged.
+    const xp = norm(q.uri);
+    if (EX.some(g => gm(g, xp))) {
+        q.uri = xp;
+        return '';
+    }
+//#endif
+    // Sources in config order; each answers undefined (absent), 0 (malformed) or {t, n?, u?, s?}.
     const L = __SOURCES__;
     let f;
     for (let i = 0; i < L.length && f === undefined; i++) f = L[i][0](q, L[i][1]);
     if (f === undefined) return MT;
     const t = f && f.t;
     if (!t || blen(t) > __MAX_LENGTH__) return MAL;
+    let c, raw = {}, ak;
+//#if akamai
+    // Akamai EdgeAuth 2.0 (a JWS never holds `=` or `~`).
+    if (t.indexOf('=') >= 0 || t.indexOf('~') >= 0) {
+        if (f.u) return MAL;
+        c = await edge(t, q.uri);
+        if (str(c)) return c;
+        ak = c[''];
+    } else {
+//#endif
     const p = t.split('.');
     if (p.length != 3 || !p[0] || !p[1]) return MAL;
     const h = js(p[0]), pl = js(p[1]), sig = b64(p[2]);
@@ -53,6 +79,7 @@ async function check(q, now) {
     if (!str(alg) || (kid !== undefined && !str(kid))) return MAL;
     if (['jwk', 'jku', 'x5u', 'x5c', 'crit'].some(m => m in hd)) return FH;
     if ('cty' in hd && !(str(hd.cty) && lc(hd.cty) == 'json')) return FH;
+//#if jwt
     const hp = p[0] + '.' + p[1];
     let v;
     if (kid !== undefined) {
@@ -68,7 +95,7 @@ async function check(q, now) {
         if (!v) return UK;
         if (!mac(v, hp, sig)) return BS;
     } else {
-        if (alg != 'HS256') return AM;
+        if (alg != 'HS256' || !KIDS.length) return AM;
         // A key missing from (or malformed in) the store is a removed key: skip it.
         let u = 0, ok = 0;
         for (let i = 0; i < KIDS.length && !ok; i++) {
@@ -83,26 +110,69 @@ async function check(q, now) {
         if (!u) return UK;
         if (!ok) return BS;
     }
-    const c = pl[0], raw = pl[1];
+    c = pl[0], raw = pl[1];
+//#endif
+//#if !jwt
+    // No JWT keys: a JWS is refused as the core refuses it (no key for its `kid` or `alg`).
+    return kid !== undefined ? UK : AM;
+//#endif
+//#if akamai
+    }
+//#endif
+//#if jwt
     const ty = (y) => (k) => !(k in c) || typeof c[k] == y;
     if (!['exp', 'nbf', 'iat', VV].every(ty('number')) || ![CA, AO, SU, VI, MR].every(ty('string')) || !ty('boolean')(SO)) return INV;
     if (SU in c && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(c[SU])) return INV;
     if (VI in c && (!c[VI] || c[VI].replace(/[\ud800-\udbff][\udc00-\udfff]/g, '.').length > 40)) return INV;
     if (VV in c && !i64(raw[VV])) return INV;
     if (MR in c && ['SD', 'HD', 'FULL_HD'].indexOf(c[MR]) < 0) return INV;
+//#endif
     const exp = c.exp;
     if (exp === undefined) {
-        if (__REQUIRE_EXP__) return 'missing_claim';
+        if (__REQUIRE_EXP__) return MC;
     } else if (exp + __LEEWAY__ <= now) return 'expired';
     // (An absent nbf/exp is undefined, and comparisons with undefined are false.)
     if (c.nbf > now + __LEEWAY__) return 'not_yet_valid';
     if (exp - now > (VI in c || SU in c ? __MAX_LIFETIME_SHORT__ : __MAX_LIFETIME__)) return 'lifetime_too_long';
-    // Forward without the token; policies look at the path the origin will see.
-    if (f.n) delete qs[f.n];
-    if (f.u) q.uri = f.u;
-    const uri = q.uri;
+    // Policies look at the path the origin will see (the token segment removed), in normal form
+    // when a path policy applies.
+    let uri = f.u || q.uri;
+    const sc = own(c, __PATHS_CLAIM__);
+    if (__NORMALISE__ || sc !== undefined || ak) uri = norm(uri);
+//#if paths_required
+    if (sc === undefined && !ak) return MC;
+//#endif
+    if (sc !== undefined) {
+        if (!isA(sc) || !sc.length || sc.length > 32) return INV;
+        let o = 0;
+        for (let i = 0; i < sc.length; i++) {
+            let g;
+            try {
+                g = glob(sc[i]);
+            } catch (e) {
+                return INV;
+            }
+            o = o || gm(g, uri);
+        }
+        if (!o) return 'path_not_allowed';
+    }
+//#if akamai
+    if (ak && ak.acl && !ak.acl.split('!').some(e => {
+        try {
+            return e && gt(canon(e), uri);
+        } catch (x) {
+            return false;
+        }
+    })) return 'path_not_allowed';
+//#endif
+    const b = await bind(c, ak, q, ci, f);
+    if (b) return b;
+//#if resolution
+    const rl = RD.find(x => gm(x[0], uri));
+    if (MR in c && rl && rl[1] > { SD: 480, HD: 720, FULL_HD: 1080 }[c[MR]]) return 'resolution_not_allowed';
+//#endif
 //#if channel
-    if (!(CA in c)) return 'missing_claim';
+    if (!(CA in c)) return MC;
 //#endif
 //#if channel_fixed
     if (__ARNS__.indexOf(c[CA]) < 0) return 'channel_mismatch';
@@ -116,7 +186,246 @@ async function check(q, now) {
         const o = one(q.headers, 'origin');
         if (!str(o) || !origin(ao, tr(o))) return 'origin_mismatch';
     }
+    // Forward without the token.
+    if (f.n) delete qs[f.n];
+    q.uri = uri;
     return '';
+}
+
+//#if akamai
+// An Akamai EdgeAuth 2.0 token → claims {exp, nbf?, '': its fields} or a reason. The keys (current
+// first, then transition keys) and the salt are in the KeyValueStore under `akamai`.
+async function edge(t, url) {
+    const i = t.lastIndexOf('~hmac='), sg = t.slice(0, i), hx = t.slice(i + 6), o = {};
+    if (i < 0 || hx.length % 2 || !/^[0-9a-fA-F]*$/.test(hx)) return MAL;
+    const fl = sg.split('~');
+    for (let j = 0; j < fl.length; j++) {
+        const e = fl[j].indexOf('='), k = fl[j].slice(0, e), v = fl[j].slice(e + 1);
+        if (e < 0 || !v || ['ip', 'st', 'exp', 'acl', 'id', 'data'].indexOf(k) < 0 || o[k]) return MAL;
+        if ((k == 'st' || k == 'exp') && !/^[0-9]{1,19}$/.test(v)) return MAL;
+        o[k] = v;
+    }
+    const tag = Buffer.from(hx, 'hex');
+    if (tag.length != __AKAMAI_TAG__) return BS;
+    let kv;
+    try {
+        kv = await kvs.get('akamai', { format: 'json' });
+    } catch (e) {
+        return BS;
+    }
+    const d = sg + (o.acl ? '' : '~url=' + url) + (kv.salt ? '~salt=' + kv.salt : '');
+    if (!kv.keys.some(k => mac(Buffer.from(k, 'hex'), d, tag, 1))) return BS;
+    if (!o.exp) return MC;
+    const c = { exp: +o.exp, '': o };
+    if (o.st) c.nbf = +o.st;
+    return c;
+}
+//#endif
+
+// Viewer binding: the plain IP claim, an Akamai `ip`, the digest claim; '' when bound.
+async function bind(c, ak, q, ci, f) {
+    const pl = own(c, __IP_CLAIM__), dg = own(c, __BIND_CLAIM__), ai = ak && ak.ip;
+    let it, tag;
+    if (dg !== undefined) {
+        it = dg && typeof dg == 'object' && !isA(dg) && Object.keys(dg).length == 2 && dg.v;
+        if (!isA(it) || !str(dg.mac) || !it.length || it.length > 16 || it.some((x, i) => !str(x) || !item(x) || it.indexOf(x) < i)) return INV;
+        tag = b64(dg.mac);
+        if (!tag) return INV;
+    }
+//#if bind_required
+    const bound = r => r == 'ip' ? pl !== undefined || ai || (it && it.some(x => x.startsWith('ip'))) : it && it.indexOf(r) >= 0;
+    if (!__BIND_REQUIRE__.every(bound)) return MC;
+//#endif
+    const a = ip(ci || '');
+    if (pl !== undefined) {
+        const l = str(pl) ? [pl] : isA(pl) && pl.length && pl.length <= 32 && pl;
+        const bl = l && l.map(x => str(x) && cidr(x));
+        if (!bl || !bl.every(x => x)) return INV;
+        if (!a || !bl.some(x => a.length == x[0].length && ipeq(mask(a, x[1]), x[0]))) return BM;
+    }
+    if (ai) {
+        const w = ip(ai);
+        if (!w) return INV;
+        if (!a || !ipeq(a, w)) return BM;
+    }
+//#if !bind_digest
+    // No binding key configured: a digest claim fails closed.
+    if (it) return BM;
+//#endif
+//#if bind_digest
+    if (it) {
+        let m = 'playgate-bind-v1', k;
+        for (let i = 0; i < it.length; i++) {
+            const x = it[i];
+            let v;
+            if (x == 'ip') v = a && ipt(a);
+            else if (x.startsWith('ip/')) {
+                const nb = +x.slice(3);
+                v = a && nb <= a.length * 8 && ipt(mask(a, nb)) + '/' + nb;
+            } else if (x == 'session') v = f.s;
+            else if (x.startsWith('query:')) {
+                v = one(q.querystring, x.slice(6));
+                try {
+                    v = str(v) && decodeURIComponent(v);
+                } catch (e) {
+                    v = 0;
+                }
+            } else v = one(q.headers, HDR[x] || x.slice(7));
+            if (!str(v) || v.indexOf('\n') >= 0) return BM;
+            m += '\n' + x + '=' + v;
+        }
+        try {
+            k = await kvs.get('bind', { format: 'json' });
+        } catch (e) {
+            return BM;
+        }
+        if (!k.some(s => mac(b64(s), m, tag))) return BM;
+    }
+//#endif
+    return '';
+}
+// Decimal without leading zeros, at most 3 digits.
+const DN = /^(0|[1-9]\d{0,2})$/, HDR = { country: 'cloudfront-viewer-country', region: 'cloudfront-viewer-country-region', ua: 'user-agent', referer: 'referer' };
+// A binding item name (src/binding.rs Item::parse).
+function item(x) {
+    const h = x.slice(x.indexOf(':') + 1);
+    return x == 'ip' || x == 'session' || own(HDR, x) || (x.startsWith('ip/') && DN.test(x.slice(3)) && x.slice(3) <= 128) ||
+        (x.startsWith('header:') && /^[a-z0-9_-]+$/.test(h)) || (x.startsWith('query:') && /^[!-$'-<>-~]+$/.test(h));
+}
+// IP text (src/ip.rs) → bytes (4 or 16), IPv4-mapped IPv6 folded to IPv4; undefined when invalid.
+function ip(s, nf) {
+    let b;
+    if (s.indexOf(':') < 0) b = v4(s);
+    else {
+        const d = s.split('::'), h = gr(d[0], d.length == 1), t = d.length == 2 ? gr(d[1], 1) : [];
+        if (d.length > 2 || !h || !t || (d.length == 1 ? h.length != 8 : h.length + t.length > 7)) return;
+        b = [];
+        h.concat(Array(8 - h.length - t.length).fill(0), t).forEach(g => b.push(g >> 8, g & 255));
+        if (!nf && mp(b)) b = b.slice(12);
+    }
+    return b;
+}
+function v4(s) {
+    const p = s.split('.');
+    return p.length == 4 && p.every(x => DN.test(x) && x < 256) ? p.map(Number) : undefined;
+}
+function gr(s, v) {
+    const o = [], a = s ? s.split(':') : [];
+    for (let i = 0; i < a.length; i++) {
+        const g = a[i], w = v && i == a.length - 1 && g.indexOf('.') >= 0 && v4(g);
+        if (w) o.push(w[0] << 8 | w[1], w[2] << 8 | w[3]);
+        else if (/^[0-9a-fA-F]{1,4}$/.test(g)) o.push(parseInt(g, 16));
+        else return;
+    }
+    return o;
+}
+// `addr` or `addr/len` → [network bytes, len] (src/ip.rs Cidr::parse).
+function cidr(s) {
+    const i = s.indexOf('/'), l = i < 0 ? '' : s.slice(i + 1);
+    let a = ip(i < 0 ? s : s.slice(0, i), 1), n = a && a.length * 8;
+    if (!a || (i >= 0 && !DN.test(l))) return;
+    const m = mp(a);
+    if (i >= 0) {
+        n = +l;
+        if (n > a.length * 8) return;
+        if (m && n >= 96) a = a.slice(12), n -= 96;
+    } else if (m) a = a.slice(12), n = 32;
+    return [mask(a, n), n];
+}
+// IPv4-mapped IPv6 (::ffff:a.b.c.d)?
+function mp(a) {
+    return a.slice(0, 12).join() == '0,0,0,0,0,0,0,0,0,0,255,255';
+}
+function mask(a, n) {
+    return a.map((x, i) => n >= 8 * i + 8 ? x : n <= 8 * i ? 0 : x & (255 << (8 * i + 8 - n)) & 255);
+}
+function ipeq(a, b) {
+    return a.join() == b.join();
+}
+//#if bind_digest
+// Canonical text: dotted IPv4; RFC 5952 IPv6 (lowercase, the first longest run of >= 2 zero groups as `::`).
+function ipt(a) {
+    if (a.length == 4) return a.join('.');
+    const g = [];
+    let bs = 0, bl = 0;
+    for (let i = 0; i < 8; i++) g.push(a[2 * i] << 8 | a[2 * i + 1]);
+    for (let i = 0, r = 0; i < 8; i++) {
+        r = g[i] ? 0 : r + 1;
+        if (r > bl) bl = r, bs = i - r + 1;
+    }
+    const x = l => l.map(v => v.toString(16)).join(':');
+    return bl > 1 ? x(g.slice(0, bs)) + '::' + x(g.slice(bs + bl)) : x(g);
+}
+//#endif
+// src/path.rs: escapes of unreserved characters decoded, the rest upper-cased; encoded separators,
+// backslashes, control characters and bad escapes throw.
+function canon(s) {
+    let o = '';
+    for (let i = 0; i < s.length; i++) {
+        let ch = s[i], x = s.charCodeAt(i);
+        if (ch == '%') {
+            const h = s.slice(i + 1, i + 3);
+            if (!/^[0-9a-fA-F]{2}$/.test(h)) throw MAL;
+            x = parseInt(h, 16);
+            i += 2;
+            ch = String.fromCharCode(x);
+            if (x == 47) throw MAL;
+            if (!/[\w.~-]/.test(ch)) ch = '%' + h.toUpperCase();
+        }
+        if (x < 32 || x == 127 || x == 92) throw MAL;
+        o += ch;
+    }
+    return o;
+}
+// The normal form of a path (dot segments resolved, runs of `/` collapsed); throws when there is none.
+function norm(r) {
+    if (r[0] != '/') throw MAL;
+    const st = [], sg = canon(r).split('/');
+    let tl = 0;
+    for (let i = 1; i < sg.length; i++) {
+        const x = sg[i];
+        tl = !x || x == '.' || x == '..';
+        if (x == '..') {
+            if (!st.length) throw MAL;
+            st.pop();
+        } else if (!tl) st.push(x);
+    }
+    return '/' + st.join('/') + (tl && st.length ? '/' : '');
+}
+// A scope glob → its segments (1 = `**`); throws when invalid.
+function glob(p) {
+    if (!str(p) || blen(p) > 1024) throw MAL;
+    const b = norm(p).slice(1), s = b ? b.split('/').map(x => x == '**' ? 1 : x.indexOf('**') >= 0 ? glob() : x) : [1];
+    if (s[s.length - 1] === '') s[s.length - 1] = 1;
+    return s;
+}
+function gm(g, p) {
+    return wc(g, p.slice(1).split('/'), x => x === 1, (x, y) => x === 1 || gt(x, y));
+}
+// `*` any run, `?` one character (code point), within one text.
+function gt(p, t) {
+    return wc(cps(p), cps(t), x => x == '*', (x, y) => x == '?' || x == y);
+}
+// Code points (njs 0.7 has no Array.from; its strings are UTF-8, so the pair branch is V8's).
+function cps(s) {
+    return s.match(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g) || [];
+}
+function wc(p, s, st, one) {
+    let i = 0, j = 0, sp = -1, ss = 0;
+    while (j < s.length) {
+        if (i < p.length && st(p[i])) {
+            sp = i++;
+            ss = j;
+        } else if (i < p.length && one(p[i], s[j])) i++, j++;
+        else if (sp < 0) return false;
+        else i = sp + 1, j = ++ss;
+    }
+    while (i < p.length) if (!st(p[i++])) return false;
+    return true;
+}
+// An own member's value (never an inherited one such as `constructor`).
+function own(o, k) {
+    return {}.hasOwnProperty.call(o, k) ? o[k] : undefined;
 }
 
 //#if query
@@ -155,7 +464,7 @@ function X(q, n) {
 function P(q) {
     const a = q.uri.slice(1), i = a.indexOf('/'), s = i < 0 ? a : a.slice(0, i), u = i < 0 ? '/' : a.slice(i), d = s.split('.').length;
     if (d == 3) return { t: s, u: u };
-    if (d == 4) return { t: s.slice(s.indexOf('.') + 1), u: u };
+    if (d == 4) return { t: s.slice(s.indexOf('.') + 1), u: u, s: s.slice(0, s.indexOf('.')) };
 }
 //#endif
 
@@ -212,7 +521,7 @@ function js(s) {
     } catch (e) {
         return;
     }
-    if (!v || typeof v != 'object' || Array.isArray(v)) return;
+    if (!v || typeof v != 'object' || isA(v)) return;
     if (t.indexOf('\\u') >= 0 && /\\ud[89a-f]/i.test(t.replace(/\\\\/g, '').replace(/\\ud[89ab]..\\ud[c-f]../gi, ''))) return;
     const k = t.match(/"(?:[^"\\]|\\.)*"|[^\s"{}\[\]:,]+|[{}\[\]:]/g), st = [], raw = {};
     // (Character tests, not regexes, in the loop: njs runs a regex test in microseconds.)
@@ -236,6 +545,7 @@ function js(s) {
 function name(x) {
     return x.indexOf('\\') < 0 ? x.slice(1, -1) : JSON.parse(x);
 }
+//#if jwt
 // serde_json's as_i64: an integer literal (not -0, no fraction or exponent) within i64.
 function i64(x) {
     const d = x && /^(0|-?[1-9]\d*)$/.test(x) && x.replace('-', '');
@@ -246,9 +556,15 @@ function secret(v) {
     const s = str(v.secret) && b64(v.secret);
     return v.alg == 'HS256' && s && s.length >= 32 && s;
 }
-// HMAC-SHA256 compared in constant time (no timingSafeEqual in CloudFront Functions).
-function mac(k, d, s) {
+//#endif
+// HMAC-SHA256 (`a`: the Akamai algorithm) compared in constant time (no timingSafeEqual in CloudFront Functions).
+function mac(k, d, s, a) {
+//#if akamai
+    const h = (a ? crypto.createHmac(__AKAMAI_ALG__, k) : crypto.createHmac('sha256', k)).update(d).digest();
+//#endif
+//#if !akamai
     const h = crypto.createHmac('sha256', k).update(d).digest();
+//#endif
     let x = h.length ^ s.length;
     for (let i = 0; i < h.length; i++) x |= h[i] ^ s[i];
     return !x;

@@ -14,6 +14,18 @@ import { fullFeatured } from './conformance.mjs';
 
 const SECRET = Buffer.alloc(32, 3).toString('base64url');
 const base = () => ({ keys: [{ kid: 'k1', alg: 'HS256', secret: SECRET }] });
+const AK = '00112233445566778899aabbccddeeff', AK2 = 'ffeeddccbbaa99887766554433221100';
+// Every section and source at once: more than fits in 10 KB.
+const everything = () => ({
+  ...base(),
+  token: { sources: [{ query: 'token' }, { cookie: 'pg_token' }, { header: 'x-token' }, { bearer: true }, { path_segment: true }] },
+  claims: { channel: { path: '/c/{id}/', arn: 'arn:aws:ivs:a:1:channel/{id}' } },
+  deny: { debug: true },
+  paths: { exempt: ['/ads/**'], require: true },
+  binding: { keys: [SECRET], require: ['ip', 'country'] },
+  resolution: { renditions: [{ pattern: '/**/1080p/**', lines: 1080 }] },
+  akamai: { keys: [{ kid: 'a', secret_hex: AK }], salt: 's' },
+});
 const refused = (cfg, field, pattern) => {
   assert.throws(() => validate(typeof cfg === 'string' ? cfg : JSON.stringify(cfg)), (e) => {
     assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
@@ -77,12 +89,48 @@ test('configs CloudFront Functions cannot serve are refused with a pointer to La
   }
   const es = { keys: [{ kid: 'ivs', alg: 'ES384', public_key: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n' }] };
   assert.throws(() => generate(JSON.stringify(es)), (e) => e instanceof UnsupportedError && /ES384.*Lambda@Edge/.test(e.message));
-  for (const section of ['revocation', 'paths', 'binding', 'resolution', 'akamai']) {
+  for (const section of ['revocation']) {
     assert.throws(() => generate(JSON.stringify({ ...base(), [section]: {} })), (e) => e instanceof UnsupportedError && e.message.includes(`\`${section}\``) && /Lambda@Edge/.test(e.message));
     assert.doesNotThrow(() => generate(JSON.stringify({ ...base(), [section]: null })));
   }
+  // A combination over 10 KB is refused, naming its features.
+  assert.throws(() => generate(JSON.stringify(everything())), (e) => e instanceof UnsupportedError && /over 10 KB.*akamai.*Lambda@Edge/.test(e.message));
   // An invalid ES384 entry is a config error first, as in the core.
   refused({ keys: [{ kid: 'ivs', alg: 'ES384', secret: SECRET }] }, 'keys[0].secret');
+});
+
+test('policy sections are validated like src/policy.rs validates them', () => {
+  refused({ ...base(), paths: { claims: 'x' } }, 'paths', /unknown field `claims`/);
+  refused({ ...base(), paths: { claim: '' } }, 'paths.claim', /1 to 64/);
+  refused({ ...base(), paths: { exempt: ['/a**'] } }, 'paths.exempt[0]', /glob/);
+  refused({ ...base(), paths: { exempt: ['ads/**'] } }, 'paths.exempt[0]', /glob/);
+  refused({ ...base(), paths: { exempt: ['/../x'] } }, 'paths.exempt[0]', /glob/);
+  refused({ ...base(), binding: { claim: 'ip' } }, 'binding.ip_claim', /differ/);
+  refused({ ...base(), binding: { keys: [SECRET.slice(0, 40)] } }, 'binding.keys[0]', /32 bytes/);
+  refused({ ...base(), binding: { keys: [SECRET, SECRET, SECRET, SECRET, SECRET] } }, 'binding.keys', /at most 4/);
+  refused({ ...base(), binding: { require: ['ip/129'] } }, 'binding.require[0]');
+  refused({ ...base(), binding: { require: ['country'] } }, 'binding.keys', /need a binding key/);
+  refused({ ...base(), resolution: {} }, 'resolution', /missing field `renditions`/);
+  refused({ ...base(), resolution: { renditions: [] } }, 'resolution.renditions');
+  refused({ ...base(), resolution: { renditions: [{ pattern: '/**/1080p/**', lines: 0 }] } }, 'resolution.renditions[0].lines');
+  refused({ ...base(), akamai: {} }, 'akamai', /missing field `keys`/);
+  refused({ ...base(), akamai: { keys: [] } }, 'akamai.keys');
+  refused({ ...base(), akamai: { keys: [{ kid: 'a', secret_hex: 'abc' }] } }, 'akamai.keys[0].secret_hex');
+  refused({ ...base(), akamai: { keys: [{ kid: 'a', secret_hex: '00112233' }] } }, 'akamai.keys[0].secret_hex', /16 hex digits/);
+  refused({ ...base(), akamai: { keys: [{ kid: 'a', secret_hex: AK }, { kid: 'a', secret_hex: AK }] } }, 'akamai.keys[1].kid', /duplicate/);
+  refused({ ...base(), akamai: { keys: [{ kid: 'a', secret_hex: AK }], algorithm: 'sha512' } }, 'akamai.algorithm');
+  refused({ ...base(), akamai: { keys: [{ kid: 'a', secret_hex: AK }], salt: 'a~b' } }, 'akamai.salt');
+  // An `akamai` section allows a config without JWT keys.
+  assert.doesNotThrow(() => validate(JSON.stringify({ keys: [], akamai: { keys: [{ kid: 'a', secret_hex: AK }] } })));
+});
+
+test('Akamai and binding secrets go to the KeyValueStore, never into the code', () => {
+  const bk = Buffer.alloc(32, 9).toString('base64url');
+  const ak = generate(JSON.stringify({ akamai: { keys: [{ kid: 'a', secret_hex: AK }, { kid: 'b', secret_hex: AK2 }], salt: 'pepper' } }));
+  const bd = generate(JSON.stringify({ ...base(), binding: { keys: [bk] } }));
+  for (const x of [AK, AK2, 'pepper', bk, SECRET]) assert.ok(!ak.code.includes(x) && !bd.code.includes(x), 'secret in code');
+  assert.deepEqual(ak.kvs.data, [{ key: 'akamai', value: JSON.stringify({ keys: [AK, AK2], salt: 'pepper' }) }]);
+  assert.deepEqual(bd.kvs.data.slice(1), [{ key: 'bind', value: JSON.stringify([bk]) }]);
 });
 
 test('only the features a config uses are generated', () => {
@@ -124,6 +172,16 @@ test('every generated function fits CloudFront limits and runtime 2.0', () => {
       }
     }
   }
+  // Every subset of the policy sections, with the largest sources/channel/debug setting.
+  const all = everything();
+  const sections = ['paths', 'binding', 'resolution', 'akamai'];
+  for (let m = 0; m < 1 << sections.length; m++) {
+    for (const keys of [base().keys, []]) {
+      const cfg = { keys, token: all.token, claims: all.claims, deny: all.deny };
+      sections.forEach((s, i) => { if (m & (1 << i)) cfg[s] = all[s]; });
+      if (keys.length || cfg.akamai) configs.set(JSON.stringify(cfg), `sections ${sections.filter((_, i) => m & (1 << i)).join('+') || 'none'}${keys.length ? '' : ' (no JWT keys)'}`);
+    }
+  }
   let checked = 0;
   for (const [text, name] of configs) {
     let out;
@@ -139,7 +197,7 @@ test('every generated function fits CloudFront limits and runtime 2.0', () => {
   }
   assert.ok(checked >= 40);
   const full = fullFeatured();
-  assert.ok(full.bytes <= 6 * 1024, `full-featured function is ${full.bytes} bytes (aim: 6 KB)`);
+  assert.ok(full.bytes <= MAX_FUNCTION_BYTES, `full-featured function is ${full.bytes} bytes`);
 });
 
 test('the runtime check rejects what runtime 2.0 lacks', () => {
