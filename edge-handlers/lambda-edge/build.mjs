@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the deployable Lambda@Edge zip: validates the configuration with the gate itself, bundles
 // it with the handler and the npm package (esbuild), adds the .wasm, zips, prints the size.
-//   node build.mjs --config my-config.json [--out dist/playgate-lambda-edge.zip]
+//   node build.mjs --config my-config.json [--out dist/playgate-lambda-edge.zip] [--cache-size N]
 import { build } from 'esbuild';
 import yazl from 'yazl';
 import { readFileSync, mkdirSync, createWriteStream, statSync } from 'node:fs';
@@ -13,11 +13,26 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const { values } = parseArgs({
-  options: { config: { type: 'string' }, out: { type: 'string', default: join(here, 'dist', 'playgate-lambda-edge.zip') } },
+  options: {
+    config: { type: 'string' },
+    out: { type: 'string', default: join(here, 'dist', 'playgate-lambda-edge.zip') },
+    'cache-size': { type: 'string' },
+  },
 });
+const USAGE = 'usage: node build.mjs --config <config.json> [--out <zip>] [--cache-size N]';
 if (!values.config) {
-  console.error('usage: node build.mjs --config <config.json> [--out <zip>]');
+  console.error(USAGE);
   process.exit(2);
+}
+// Handler options, bundled next to the configuration (the handler reads them at cold start).
+const handlerOptions = {};
+if (values['cache-size'] !== undefined) {
+  const n = Number(values['cache-size']);
+  if (!Number.isInteger(n) || n < 0 || n > 1 << 20) {
+    console.error(`--cache-size: expected an integer 0..${1 << 20}, got ${values['cache-size']}`);
+    process.exit(2);
+  }
+  handlerOptions.cacheSize = n;
 }
 const configPath = resolve(values.config);
 const out = resolve(values.out);
@@ -57,6 +72,11 @@ const bundle = await build({
       name: 'playgate-config',
       setup(b) {
         b.onResolve({ filter: /^playgate-config$/ }, () => ({ path: configPath }));
+        b.onResolve({ filter: /^playgate-handler-options$/ }, () => ({ path: 'options', namespace: 'playgate-handler-options' }));
+        b.onLoad({ filter: /.*/, namespace: 'playgate-handler-options' }, () => ({
+          contents: JSON.stringify(handlerOptions),
+          loader: 'json',
+        }));
       },
     },
   ],

@@ -68,9 +68,25 @@ export function bindApi(raw) {
       this.#raw = rawGate;
     }
 
-    /** Parses and validates a configuration (object or JSON text). Throws `code: "invalid_config"`. */
-    static fromConfig(config) {
-      return new Gate(secret, raw().RawGate.fromJson(toJson(config, 'config')));
+    /**
+     * Parses and validates a configuration (object or JSON text). Throws `code: "invalid_config"`.
+     * `opts.cacheSize`: verified-token cache entries (default 1024, rounded up to a power of two;
+     * 0 disables the cache).
+     */
+    static fromConfig(config, opts = {}) {
+      const size = opts === null || opts === undefined ? undefined : opts.cacheSize;
+      if (size !== undefined && !(Number.isInteger(size) && size >= 0 && size <= 0xffffffff)) {
+        const e = new TypeError('opts.cacheSize must be a non-negative integer');
+        e.code = 'invalid_argument';
+        throw e;
+      }
+      return new Gate(secret, raw().RawGate.fromJson(toJson(config, 'config'), size));
+    }
+
+    /** Verified-token cache statistics since creation: `{ hits, misses }`. */
+    cacheStats() {
+      const [hits, misses] = this.#raw.cacheStats();
+      return { hits, misses };
     }
 
     /**

@@ -132,10 +132,21 @@ export interface ConfigError extends Error {
   field: string;
 }
 
+export interface GateOptions {
+  /**
+   * Verified-token cache entries (default 1024, rounded up to a power of two; 0 disables). A hit
+   * skips decoding and the signature check; time, scope, binding, origin and revocation are
+   * re-checked on every request.
+   */
+  cacheSize?: number;
+}
+
 export declare class Gate {
   private constructor();
   /** Parses and validates a configuration. Throws a {@link ConfigError}. */
-  static fromConfig(config: Config | string): Gate;
+  static fromConfig(config: Config | string, opts?: GateOptions): Gate;
+  /** Verified-token cache statistics since creation. */
+  cacheStats(): { hits: number; misses: number };
   /**
    * Decides one request at `now` (Unix seconds; default: the system clock). Synchronous.
    * Throws `code: "invalid_request"` when the document is not a request at all.

@@ -12,7 +12,7 @@
 use js_sys::{Error, Reflect};
 use playgate::event::OwnedRequest;
 use playgate::mint::SigningKey;
-use playgate::{ConfigError, Decision, Gate};
+use playgate::{CachingGate, ConfigError, Decision, Gate};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -32,24 +32,39 @@ fn config_error(e: &ConfigError) -> JsValue {
     coded_error("ConfigError", e.code(), &e.to_string(), Some(e.field()))
 }
 
-/// A prepared gate (`Gate` in the JS API).
+/// Default capacity of the verified-token cache (entries; rounded up to a power of two).
+pub const DEFAULT_CACHE_SIZE: usize = 1024;
+
+/// A prepared gate (`Gate` in the JS API) with its own verified-token cache.
 #[wasm_bindgen]
-pub struct RawGate(Gate);
+pub struct RawGate {
+    gate: CachingGate,
+}
 
 #[wasm_bindgen]
 impl RawGate {
-    /// Parses and validates a configuration document.
+    /// Parses and validates a configuration document, with a cache of `cache_size` tokens
+    /// (`undefined`: [`DEFAULT_CACHE_SIZE`]; 0 disables the cache).
     #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(config: &str) -> Result<RawGate, JsValue> {
-        Gate::from_json(config)
-            .map(RawGate)
-            .map_err(|e| config_error(&e))
+    pub fn from_json(config: &str, cache_size: Option<u32>) -> Result<RawGate, JsValue> {
+        let gate = Gate::from_json(config).map_err(|e| config_error(&e))?;
+        let capacity = cache_size.map_or(DEFAULT_CACHE_SIZE, |n| n as usize);
+        Ok(RawGate {
+            gate: CachingGate::new(gate, capacity),
+        })
+    }
+
+    /// Cache statistics as `[hits, misses]`.
+    #[wasm_bindgen(js_name = cacheStats)]
+    pub fn cache_stats(&self) -> Vec<f64> {
+        let (h, m) = self.gate.stats();
+        vec![h as f64, m as f64]
     }
 
     /// Decides one request (plain, CloudFront Functions or Lambda@Edge shape, as JSON text) at
     /// `now` (Unix seconds). Returns `{"allow","status","reason"[,"forward":{"uri","querystring"}]}`
     /// as JSON text; throws `invalid_request` when the document is not a request.
-    pub fn check(&self, request: &str, now: f64) -> Result<String, JsValue> {
+    pub fn check(&mut self, request: &str, now: f64) -> Result<String, JsValue> {
         if !(now.is_finite() && now >= 0.0) {
             return Err(coded_error(
                 "TypeError",
@@ -61,7 +76,8 @@ impl RawGate {
         let (_, req) = OwnedRequest::from_json(request)
             .map_err(|e| coded_error("TypeError", "invalid_request", e.0, None))?;
         // `as` saturates and truncates: fractional seconds round down, as NumericDate comparisons expect.
-        let decision = req.with_view(|r| self.0.check(r, now as u64));
+        let gate = &mut self.gate;
+        let decision = req.with_view(|r| gate.check(r, now as u64));
         Ok(decision_json(&decision))
     }
 }

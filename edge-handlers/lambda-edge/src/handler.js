@@ -41,17 +41,20 @@ function logLine(fields) {
   console.error(JSON.stringify({ level: 'error', source: 'playgate', ...fields }));
 }
 
+/** Verified-token cache entries per container (a container serves one request at a time). */
+const DEFAULT_CACHE_SIZE = 1024;
+
 /**
- * Builds the handler for one configuration (object or JSON text). Options (for tests): `now()` in
- * Unix seconds, `log(fields)`.
+ * Builds the handler for one configuration (object or JSON text). Options: `cacheSize` (verified-
+ * token cache entries, default 1024, 0 disables); for tests: `now()` in Unix seconds, `log(fields)`.
  */
-function createHandler(config, { now = () => Date.now() / 1000, log = logLine } = {}) {
+function createHandler(config, { now = () => Date.now() / 1000, log = logLine, cacheSize = DEFAULT_CACHE_SIZE } = {}) {
   let gate = null;
   let debug = false;
   let initError = null;
   try {
     const doc = typeof config === 'string' ? JSON.parse(config) : config;
-    gate = Gate.fromConfig(doc);
+    gate = Gate.fromConfig(doc, { cacheSize });
     debug = Boolean(doc.deny && doc.deny.debug);
   } catch (e) {
     initError = e;
@@ -85,4 +88,4 @@ function createHandler(config, { now = () => Date.now() / 1000, log = logLine } 
   };
 }
 
-module.exports = { createHandler, denyResponse, FAIL_CLOSED_STATUS };
+module.exports = { createHandler, denyResponse, FAIL_CLOSED_STATUS, DEFAULT_CACHE_SIZE };

@@ -122,3 +122,15 @@ test('the default log line is one JSON line on stderr', async () => {
   assert.equal(line.level, 'error');
   assert.equal(line.event, 'fail_closed');
 });
+
+test('token cache: on by default, a repeated token still expires, cacheSize 0 gives the same answers', async () => {
+  let t = 1_800_000_000;
+  const token = mint(KEY, { exp: t + 60 });
+  for (const cacheSize of [undefined, 0]) {
+    const handler = createHandler(CONFIG, { now: () => t, ...(cacheSize === undefined ? {} : { cacheSize }) });
+    t = 1_800_000_000;
+    for (let i = 0; i < 3; i++) assert.equal((await handler(event(`token=${token}`))).status, undefined);
+    t += 61;
+    assert.equal((await handler(event(`token=${token}`))).status, '403', `cacheSize ${cacheSize}`);
+  }
+});
