@@ -83,6 +83,34 @@ export function bindApi(raw) {
       return new Gate(secret, raw().RawGate.fromJson(toJson(config, 'config'), size));
     }
 
+    /**
+     * Verifies a revocation filter file (`.pgrf` bytes: Uint8Array, Buffer or ArrayBuffer) and uses
+     * it from the next `check` on. A corrupt or truncated file throws `code:
+     * "invalid_revocation_filter"` (with `detail`) and the previous filter stays in use.
+     */
+    setRevocationFilter(bytes) {
+      let view = bytes;
+      if (view instanceof ArrayBuffer) view = new Uint8Array(view);
+      if (!(view instanceof Uint8Array)) {
+        const e = new TypeError('the revocation filter must be a Uint8Array');
+        e.code = 'invalid_argument';
+        throw e;
+      }
+      this.#raw.setRevocationFilter(view);
+    }
+
+    /** Drops the revocation filter: lookups become unavailable (the config's `on_unavailable`). */
+    clearRevocationFilter() {
+      this.#raw.clearRevocationFilter();
+    }
+
+    /** The loaded filter's `{ serial, created, notAfter, elements }`, or null when none is loaded. */
+    revocationFilterInfo() {
+      const i = this.#raw.revocationFilterInfo();
+      if (i === undefined || i === null) return null;
+      return { serial: i[0], created: i[1], notAfter: i[2], elements: i[3] };
+    }
+
     /** Verified-token cache statistics since creation: `{ hits, misses }`. */
     cacheStats() {
       const [hits, misses] = this.#raw.cacheStats();

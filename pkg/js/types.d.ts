@@ -52,6 +52,8 @@ export interface Config {
     channel?: { arn: string } | { arns: string[] } | { path: string; arn: string };
   };
   deny?: { missing_token_status?: number; status?: number; debug?: boolean };
+  /** Revocation lookups (docs/revocation.md §4). */
+  revocation?: RevocationConfig;
 }
 
 /** The plain request shape (docs/contracts.md §2). */
@@ -132,6 +134,21 @@ export interface ConfigError extends Error {
   field: string;
 }
 
+/** Thrown by `setRevocationFilter` for a corrupt, truncated or unsupported filter file. */
+export interface RevocationFilterError extends Error {
+  code: 'invalid_revocation_filter';
+  /** `length`, `magic`, `version`, `parameters`, `checksum` or `inconsistent`. */
+  detail: string;
+}
+
+export interface RevocationConfig {
+  claims?: string[];
+  path_session?: boolean;
+  viewer_sessions?: boolean;
+  on_unavailable?: 'deny' | 'allow';
+  max_age?: number;
+}
+
 export interface GateOptions {
   /**
    * Verified-token cache entries (default 1024, rounded up to a power of two; 0 disables). A hit
@@ -145,6 +162,15 @@ export declare class Gate {
   private constructor();
   /** Parses and validates a configuration. Throws a {@link ConfigError}. */
   static fromConfig(config: Config | string, opts?: GateOptions): Gate;
+  /**
+   * Verifies a revocation filter (`.pgrf` bytes, docs/revocation.md) and uses it from the next
+   * `check` on. Throws a {@link RevocationFilterError} on a corrupt file; the previous filter stays.
+   */
+  setRevocationFilter(bytes: Uint8Array | ArrayBuffer): void;
+  /** Drops the filter: lookups become unavailable (`revocation.on_unavailable`). */
+  clearRevocationFilter(): void;
+  /** The loaded filter, or null. */
+  revocationFilterInfo(): { serial: number; created: number; notAfter: number; elements: number } | null;
   /** Verified-token cache statistics since creation. */
   cacheStats(): { hits: number; misses: number };
   /**

@@ -12,6 +12,7 @@
 use js_sys::{Error, Reflect};
 use playgate::event::OwnedRequest;
 use playgate::mint::SigningKey;
+use playgate::revocation::{FilterError, RevocationFilter, RevocationSource};
 use playgate::{CachingGate, ConfigError, Decision, Gate};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -28,6 +29,17 @@ fn coded_error(name: &str, code: &str, message: &str, field: Option<&str>) -> Js
     e.into()
 }
 
+fn filter_error(e: FilterError) -> JsValue {
+    let err = coded_error(
+        "RevocationFilterError",
+        "invalid_revocation_filter",
+        &e.to_string(),
+        None,
+    );
+    let _ = Reflect::set(&err, &"detail".into(), &e.code().into());
+    err
+}
+
 fn config_error(e: &ConfigError) -> JsValue {
     coded_error("ConfigError", e.code(), &e.to_string(), Some(e.field()))
 }
@@ -39,6 +51,8 @@ pub const DEFAULT_CACHE_SIZE: usize = 1024;
 #[wasm_bindgen]
 pub struct RawGate {
     gate: CachingGate,
+    /// The last good revocation filter (`None`: none loaded, the config's `on_unavailable` applies).
+    filter: Option<RevocationFilter>,
 }
 
 #[wasm_bindgen]
@@ -51,6 +65,7 @@ impl RawGate {
         let capacity = cache_size.map_or(DEFAULT_CACHE_SIZE, |n| n as usize);
         Ok(RawGate {
             gate: CachingGate::new(gate, capacity),
+            filter: None,
         })
     }
 
@@ -59,6 +74,35 @@ impl RawGate {
     pub fn cache_stats(&self) -> Vec<f64> {
         let (h, m) = self.gate.stats();
         vec![h as f64, m as f64]
+    }
+
+    /// Verifies a revocation filter file (`.pgrf`) and uses it from the next `check` on. A corrupt,
+    /// truncated or unsupported file throws `code: "invalid_revocation_filter"` (`detail`: `checksum`,
+    /// `length`, …) and the previous filter, if any, stays in use.
+    #[wasm_bindgen(js_name = setRevocationFilter)]
+    pub fn set_revocation_filter(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
+        let f = RevocationFilter::from_bytes(bytes).map_err(|e| filter_error(e))?;
+        self.filter = Some(f);
+        Ok(())
+    }
+
+    /// Drops the revocation filter: lookups are then unavailable (the config's `on_unavailable`).
+    #[wasm_bindgen(js_name = clearRevocationFilter)]
+    pub fn clear_revocation_filter(&mut self) {
+        self.filter = None;
+    }
+
+    /// The loaded filter as `[serial, created, not_after, elements]`, or `undefined`.
+    #[wasm_bindgen(js_name = revocationFilterInfo)]
+    pub fn revocation_filter_info(&self) -> Option<Vec<f64>> {
+        self.filter.as_ref().map(|f| {
+            vec![
+                f64::from(f.serial()),
+                f.created() as f64,
+                f.not_after() as f64,
+                f.element_count() as f64,
+            ]
+        })
     }
 
     /// Decides one request (plain, CloudFront Functions or Lambda@Edge shape, as JSON text) at
@@ -77,7 +121,8 @@ impl RawGate {
             .map_err(|e| coded_error("TypeError", "invalid_request", e.0, None))?;
         // `as` saturates and truncates: fractional seconds round down, as NumericDate comparisons expect.
         let gate = &mut self.gate;
-        let decision = req.with_view(|r| gate.check(r, now as u64));
+        let filter = self.filter.as_ref().map(|f| f as &dyn RevocationSource);
+        let decision = req.with_view(|r| gate.check_with(r, now as u64, filter));
         Ok(decision_json(&decision))
     }
 }
