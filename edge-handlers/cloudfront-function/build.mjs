@@ -138,7 +138,7 @@ const U64 = Number.MAX_SAFE_INTEGER;
 
 // Sections of the core's config that this generator does not port yet: a config using one is refused
 // (never half-served). Their contents are validated by the core, not here.
-export const NOT_YET = ['revocation'];
+export const NOT_YET = [];
 const notYet = Object.fromEntries(NOT_YET.map((k) => [k, (at, v) => v]));
 
 // The template's own path functions (src/path.rs port), to validate globs exactly as the function
@@ -176,6 +176,16 @@ const AKAMAI_TAG = { sha256: 32, sha1: 20, md5: 16 };
 function shape(v) {
   return fields('', v, {
     ...notYet,
+    revocation: nullable((at, r) => fields(at, r, {
+      claims: opt(list(str), ['sid', 'jti', 'akamai:id']),
+      path_session: opt(bool, true),
+      viewer_sessions: opt(bool, true),
+      on_unavailable: opt((f, v) => {
+        if (v !== 'deny' && v !== 'allow') throw new ConfigError(f, 'unknown variant, expected `deny` or `allow`');
+        return v;
+      }, 'deny'),
+      max_age: nullable(uint(U64)),
+    })),
     paths: nullable((at, p) => fields(at, p, { claim: opt(str, 'paths'), exempt: opt(list(str), []), require: opt(bool, false) })),
     binding: nullable((at, b) => fields(at, b, { keys: opt(list(str), []), claim: opt(str, 'bind'), ip_claim: opt(str, 'ip'), require: opt(list(str), []) })),
     resolution: nullable((at, r) => fields(at, r, { renditions: list((a, x) => fields(a, x, { pattern: str, lines: uint(4294967295) }, ['pattern', 'lines'])) }, ['renditions'])),
@@ -363,6 +373,15 @@ function policy(c) {
       if (x.lines < 1 || x.lines > 8640) throw new ConfigError(`resolution.renditions[${i}].lines`, 'must be between 1 and 8640');
     });
   }
+  const rv = c.revocation;
+  if (rv) {
+    if (rv.claims.length > 8) throw new ConfigError('revocation.claims', 'at most 8 claims');
+    rv.claims.forEach((n, i) => {
+      const l = Buffer.byteLength(n);
+      if (l < 1 || l > 64 || rv.claims.slice(0, i).includes(n)) throw new ConfigError(`revocation.claims[${i}]`, 'claim names must be unique, 1 to 64 characters');
+    });
+    if (rv.max_age === 0) throw new ConfigError('revocation.max_age', 'must be positive (or left out)');
+  }
   if (a) {
     if (a.keys.length < 1 || a.keys.length > 4) throw new ConfigError('akamai.keys', 'give 1 to 4 keys (current first, then transition keys)');
     a.keys.forEach((k, i) => {
@@ -422,9 +441,25 @@ export function minify(src) {
   const out = [];
   let i = 0, newline = false;
   const word = (c) => /[\w$]/.test(c);
+  // `let a=1;let b=2` → `let a=1,b=2`: `letAt` is the bracket depth of the statement being emitted
+  // when that statement is a `let` declaration (-1 otherwise).
+  let depth = 0, letAt = -1;
   const push = (tok) => {
     // `;}` → `}`: a semicolon before a closing brace is implied (the template has no empty statements).
-    if (tok === '}' && out.length && out[out.length - 1] === ';') out.pop();
+    // `,}` → `}`: a trailing comma in an object literal.
+    if (tok === '}' && out.length && (out[out.length - 1] === ';' || out[out.length - 1] === ',')) out.pop();
+    const before = out.length ? out[out.length - 1].trim() : '';
+    if (tok === 'let' && before === ';' && letAt === depth) {
+      out[out.length - 1] = ',';
+      newline = false;
+      return;
+    }
+    if ((!before || before === ';' || before === '{' || before === '}') && word(tok[0])) {
+      if (tok === 'let') letAt = depth;
+      else if (letAt === depth) letAt = -1;
+    }
+    if ('([{'.includes(tok)) depth++;
+    else if (')]}'.includes(tok)) depth--;
     const prev = out.length ? out[out.length - 1] : '';
     let sep = '';
     if (prev && word(prev[prev.length - 1]) && word(tok[0])) sep = ' ';
@@ -490,6 +525,8 @@ export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8')) {
     resolution: !!c.resolution,
     akamai: !!c.akamai,
     jwt: c.keys.length > 0,
+    revocation: !!c.revocation,
+    i64: c.keys.length > 0 || !!c.revocation,
   };
   const glob = (g) => `glob(${JSON.stringify(g)})`;
   const { missing_token_status: ms, status: ds } = c.deny;
@@ -520,6 +557,11 @@ export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8')) {
     RENDITIONS: `[${c.resolution ? c.resolution.renditions.map((x) => `[${glob(x.pattern)}, ${x.lines}]`).join(', ') : ''}]`,
     AKAMAI_TAG: String(c.akamai ? AKAMAI_TAG[c.akamai.algorithm] : 0),
     AKAMAI_ALG: JSON.stringify(c.akamai && c.akamai.algorithm),
+    REV_CLAIMS: JSON.stringify(c.revocation ? c.revocation.claims : []),
+    REV_PATH: String(!!(c.revocation && c.revocation.path_session)),
+    REV_VIEWERS: String(!!(c.revocation && c.revocation.viewer_sessions)),
+    REV_UNAVAILABLE: c.revocation && c.revocation.on_unavailable === 'allow' ? "''" : "'revocation_unavailable'",
+    REV_MAX_AGE: c.revocation && c.revocation.max_age !== undefined ? String(c.revocation.max_age) : '1 / 0',
   };
   const code = minify(render(template, features, values));
   const bytes = Buffer.byteLength(code);

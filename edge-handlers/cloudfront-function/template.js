@@ -16,7 +16,7 @@ const EX = __EXEMPT__;
 // Renditions [glob, lines], first match wins.
 const RD = __RENDITIONS__;
 //#endif
-const MAL = 'malformed_token', AM = 'algorithm_mismatch', MT = 'missing_token', INV = 'invalid_claim', UK = 'unknown_key', FH = 'forbidden_header', BS = 'bad_signature', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution', BM = 'binding_mismatch', MC = 'missing_claim', isA = Array.isArray;
+const MAL = 'malformed_token', AM = 'algorithm_mismatch', MT = 'missing_token', INV = 'invalid_claim', UK = 'unknown_key', FH = 'forbidden_header', BS = 'bad_signature', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution', BM = 'binding_mismatch', MC = 'missing_claim', BR = 'bad_request', J = { format: 'json' }, isA = Array.isArray;
 
 async function handler(event) {
     const q = event.request;
@@ -24,7 +24,7 @@ async function handler(event) {
     try {
         r = await check(q, Math.floor(Date.now() / 1000), (event.viewer || {}).ip);
     } catch (e) {
-        r = 'bad_request';
+        r = BR;
     }
     if (!r) return q;
     const s = r == MT ? __MISSING_STATUS__ : __STATUS__;
@@ -45,7 +45,7 @@ async function check(q, now, ci) {
     // The raw query as the core rebuilds it from the event: `k=v` (`k` when v is empty) joined by `&`.
     let n = -1;
     for (let k in qs) vals(qs[k]).forEach(v => n += blen(k) + (v ? blen(v) + 2 : 1));
-    if (q.uri[0] != '/' || blen(q.uri) > 8192 || n > 8192) return 'bad_request';
+    if (q.uri[0] != '/' || blen(q.uri) > 8192 || n > 8192) return BR;
 //#if exempt
     // Exempt paths need no token; forwarded in normal form, the query unchanged.
     const xp = norm(q.uri);
@@ -64,7 +64,7 @@ async function check(q, now, ci) {
     let c, raw = {}, ak;
 //#if akamai
     // Akamai EdgeAuth 2.0 (a JWS never holds `=` or `~`).
-    if (t.indexOf('=') >= 0 || t.indexOf('~') >= 0) {
+    if (t.includes('=') || t.includes('~')) {
         if (f.u) return MAL;
         c = await edge(t, q.uri);
         if (str(c)) return c;
@@ -85,7 +85,7 @@ async function check(q, now, ci) {
     if (kid !== undefined) {
         if (blen(kid) > 128) return UK;
         try {
-            v = await kvs.get('key:' + kid, { format: 'json' });
+            v = await kvs.get('key:' + kid, J);
         } catch (e) {
             return UK;
         }
@@ -100,7 +100,7 @@ async function check(q, now, ci) {
         let u = 0, ok = 0;
         for (let i = 0; i < KIDS.length && !ok; i++) {
             try {
-                v = await kvs.get('key:' + KIDS[i], { format: 'json' });
+                v = await kvs.get('key:' + KIDS[i], J);
             } catch (e) {
                 v = 0;
             }
@@ -125,7 +125,7 @@ async function check(q, now, ci) {
     if (SU in c && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(c[SU])) return INV;
     if (VI in c && (!c[VI] || c[VI].replace(/[\ud800-\udbff][\udc00-\udfff]/g, '.').length > 40)) return INV;
     if (VV in c && !i64(raw[VV])) return INV;
-    if (MR in c && ['SD', 'HD', 'FULL_HD'].indexOf(c[MR]) < 0) return INV;
+    if (MR in c && !['SD', 'HD', 'FULL_HD'].includes(c[MR])) return INV;
 //#endif
     const exp = c.exp;
     if (exp === undefined) {
@@ -175,7 +175,7 @@ async function check(q, now, ci) {
     if (!(CA in c)) return MC;
 //#endif
 //#if channel_fixed
-    if (__ARNS__.indexOf(c[CA]) < 0) return 'channel_mismatch';
+    if (!__ARNS__.includes(c[CA])) return 'channel_mismatch';
 //#endif
 //#if channel_path
     const cp = __CHANNEL_PREFIX__, a = uri.slice(cp.length), j = a.indexOf('/'), id = j < 0 ? a : a.slice(0, j);
@@ -186,12 +186,75 @@ async function check(q, now, ci) {
         const o = one(q.headers, 'origin');
         if (!str(o) || !origin(ao, tr(o))) return 'origin_mismatch';
     }
+//#if revocation
+    const rv = await rev(c, raw, f, now);
+    if (rv) return rv;
+//#endif
     // Forward without the token.
     if (f.n) delete qs[f.n];
     q.uri = uri;
     return '';
 }
 
+//#if revocation
+// Revocation (docs/revocation.md §3): one KeyValueStore block per id, verified; '' (not revoked),
+// 'revoked' or the unavailable answer (`on_unavailable`).
+async function rev(c, raw, f, now) {
+    const it = [], RV = 'revoked', vw = __REV_VIEWERS__ && str(c[CA]) && str(c[VI]), U = __REV_UNAVAILABLE__;
+    __REV_CLAIMS__.forEach(n => {
+        const v = own(c, n);
+        if (str(v) || i64(raw[n])) it.push((n == 'jti' ? 'j' : 's') + v);
+    });
+    if (__REV_PATH__ && f.s) it.push('s' + f.s);
+    if (!it.length && !vw) return '';
+    let h, u = 0, x, d;
+    try {
+        x = await kvs.get('pg:h');
+        h = JSON.parse(x);
+    } catch (e) {
+        return U;
+    }
+    if (h.v !== 1 || now - h.created > __REV_MAX_AGE__) return U;
+    // digest = SHA-256("pgr1" ‖ seed ‖ kind ‖ payload); the kind byte leads each item.
+    const w = h.log2_block_bits, pf = Buffer.concat([Buffer.from('pgr1'), Buffer.from(h.seed, 'hex')]), dg = b => sha(Buffer.concat([pf, b]));
+    for (let i = 0; i < it.length; i++) {
+        d = dg(Buffer.from(it[i]));
+        const bl = d.readUInt32BE(0) % h.blocks;
+        try {
+            x = await kvs.get(h.block_prefix + bl);
+        } catch (e) {
+            x = '';
+        }
+        const r = Buffer.from(x, 'base64'), n = r.length - 16;
+        // Framed block: "PGRB", version 1, lineage, index, serial, bits, SHA-256[0..16] of the rest.
+        if (n != 22 + (1 << w) / 8 || sha(r.slice(0, n)).toString('hex', 0, 16) != r.toString('hex', n) || r.toString('hex', 0, 18) != '504752420001' + h.lineage + (2 ** 32 + bl).toString(16).slice(1)) {
+            u = 1;
+            continue;
+        }
+        let m = 1;
+        for (let j = 0, b = 32, p = 0; j < h.k; j++, p = 0) {
+            for (; b < 32 + w * j + w; b++) p = p << 1 | d[b >> 3] >> 7 - (b & 7) & 1;
+            m = m && r[22 + (p >> 3)] >> (p & 7) & 1;
+        }
+        if (m) return RV;
+    }
+    if (vw) {
+        const a = Buffer.from(c[CA]);
+        d = dg(Buffer.concat([Buffer.from([118, a.length >> 8, a.length & 255]), a, Buffer.from(c[VI])]));
+        try {
+            x = await kvs.get('pg:v:' + d.toString('hex', 0, 16));
+        } catch (e) {
+            // Absent: not revoked.
+            x = 0;
+        }
+        if (x && (c[VV] || 0) <= +x.split(',')[0]) return RV;
+    }
+    return u ? U : '';
+}
+function sha(b) {
+    return crypto.createHash('sha256').update(b).digest();
+}
+//#endif
 //#if akamai
 // An Akamai EdgeAuth 2.0 token → claims {exp, nbf?, '': its fields} or a reason. The keys (current
 // first, then transition keys) and the salt are in the KeyValueStore under `akamai`.
@@ -201,7 +264,7 @@ async function edge(t, url) {
     const fl = sg.split('~');
     for (let j = 0; j < fl.length; j++) {
         const e = fl[j].indexOf('='), k = fl[j].slice(0, e), v = fl[j].slice(e + 1);
-        if (e < 0 || !v || ['ip', 'st', 'exp', 'acl', 'id', 'data'].indexOf(k) < 0 || o[k]) return MAL;
+        if (e < 0 || !v || !['ip', 'st', 'exp', 'acl', 'id', 'data'].includes(k) || o[k]) return MAL;
         if ((k == 'st' || k == 'exp') && !/^[0-9]{1,19}$/.test(v)) return MAL;
         o[k] = v;
     }
@@ -209,7 +272,7 @@ async function edge(t, url) {
     if (tag.length != __AKAMAI_TAG__) return BS;
     let kv;
     try {
-        kv = await kvs.get('akamai', { format: 'json' });
+        kv = await kvs.get('akamai', J);
     } catch (e) {
         return BS;
     }
@@ -218,6 +281,7 @@ async function edge(t, url) {
     if (!o.exp) return MC;
     const c = { exp: +o.exp, '': o };
     if (o.st) c.nbf = +o.st;
+    if (o.id) c['akamai:id'] = o.id;
     return c;
 }
 //#endif
@@ -233,7 +297,7 @@ async function bind(c, ak, q, ci, f) {
         if (!tag) return INV;
     }
 //#if bind_required
-    const bound = r => r == 'ip' ? pl !== undefined || ai || (it && it.some(x => x.startsWith('ip'))) : it && it.indexOf(r) >= 0;
+    const bound = r => r == 'ip' ? pl !== undefined || ai || (it && it.some(x => x.startsWith('ip'))) : it && it.includes(r);
     if (!__BIND_REQUIRE__.every(bound)) return MC;
 //#endif
     const a = ip(ci || '');
@@ -241,12 +305,12 @@ async function bind(c, ak, q, ci, f) {
         const l = str(pl) ? [pl] : isA(pl) && pl.length && pl.length <= 32 && pl;
         const bl = l && l.map(x => str(x) && cidr(x));
         if (!bl || !bl.every(x => x)) return INV;
-        if (!a || !bl.some(x => a.length == x[0].length && ipeq(mask(a, x[1]), x[0]))) return BM;
+        if (!a || !bl.some(x => a.length == x[1] && a.startsWith(x[0]))) return BM;
     }
     if (ai) {
         const w = ip(ai);
         if (!w) return INV;
-        if (!a || !ipeq(a, w)) return BM;
+        if (a != w) return BM;
     }
 //#if !bind_digest
     // No binding key configured: a digest claim fails closed.
@@ -258,10 +322,10 @@ async function bind(c, ak, q, ci, f) {
         for (let i = 0; i < it.length; i++) {
             const x = it[i];
             let v;
-            if (x == 'ip') v = a && ipt(a);
+            if (x == 'ip') v = a && ipt(a, 128);
             else if (x.startsWith('ip/')) {
                 const nb = +x.slice(3);
-                v = a && nb <= a.length * 8 && ipt(mask(a, nb)) + '/' + nb;
+                v = a && nb <= a.length && ipt(a, nb) + '/' + nb;
             } else if (x == 'session') v = f.s;
             else if (x.startsWith('query:')) {
                 v = one(q.querystring, x.slice(6));
@@ -271,11 +335,11 @@ async function bind(c, ak, q, ci, f) {
                     v = 0;
                 }
             } else v = one(q.headers, HDR[x] || x.slice(7));
-            if (!str(v) || v.indexOf('\n') >= 0) return BM;
+            if (!str(v) || v.includes('\n')) return BM;
             m += '\n' + x + '=' + v;
         }
         try {
-            k = await kvs.get('bind', { format: 'json' });
+            k = await kvs.get('bind', J);
         } catch (e) {
             return BM;
         }
@@ -285,70 +349,53 @@ async function bind(c, ak, q, ci, f) {
     return '';
 }
 // Decimal without leading zeros, at most 3 digits.
-const DN = /^(0|[1-9]\d{0,2})$/, HDR = { country: 'cloudfront-viewer-country', region: 'cloudfront-viewer-country-region', ua: 'user-agent', referer: 'referer' };
+const DN = /^(0|[1-9]\d{0,2})$/, MP = '0'.repeat(80) + '1'.repeat(16), HDR = { country: 'cloudfront-viewer-country', region: 'cloudfront-viewer-country-region', ua: 'user-agent', referer: 'referer' };
 // A binding item name (src/binding.rs Item::parse).
 function item(x) {
-    const h = x.slice(x.indexOf(':') + 1);
-    return x == 'ip' || x == 'session' || own(HDR, x) || (x.startsWith('ip/') && DN.test(x.slice(3)) && x.slice(3) <= 128) ||
-        (x.startsWith('header:') && /^[a-z0-9_-]+$/.test(h)) || (x.startsWith('query:') && /^[!-$'-<>-~]+$/.test(h));
+    return /^(ip|session|country|region|ua|referer|ip\/(0|[1-9]\d?|1[01]\d|12[0-8])|header:[a-z0-9_-]+|query:[!-$'-<>-~]+)$/.test(x);
 }
-// IP text (src/ip.rs) → bytes (4 or 16), IPv4-mapped IPv6 folded to IPv4; undefined when invalid.
+// IP text (src/ip.rs) → bit string ('0'/'1', 32 or 128 long), IPv4-mapped IPv6 folded to IPv4 unless
+// `nf`; undefined when invalid.
 function ip(s, nf) {
-    let b;
-    if (s.indexOf(':') < 0) b = v4(s);
-    else {
-        const d = s.split('::'), h = gr(d[0], d.length == 1), t = d.length == 2 ? gr(d[1], 1) : [];
-        if (d.length > 2 || !h || !t || (d.length == 1 ? h.length != 8 : h.length + t.length > 7)) return;
-        b = [];
-        h.concat(Array(8 - h.length - t.length).fill(0), t).forEach(g => b.push(g >> 8, g & 255));
-        if (!nf && mp(b)) b = b.slice(12);
-    }
-    return b;
+    if (!s.includes(':')) return v4(s);
+    const d = s.split('::'), h = gr(d[0], d.length < 2), t = d.length > 1 ? gr(d[1], 1) : '';
+    if (d.length > 2 || h == null || t == null || (d.length < 2 ? h.length != 128 : h.length + t.length > 112)) return;
+    const b = h + '0'.repeat(128 - h.length - t.length) + t;
+    return !nf && b.startsWith(MP) ? b.slice(96) : b;
 }
 function v4(s) {
     const p = s.split('.');
-    return p.length == 4 && p.every(x => DN.test(x) && x < 256) ? p.map(Number) : undefined;
+    if (p.length == 4 && p.every(x => DN.test(x) && x < 256)) return p.map(x => bits(x, 8)).join('');
+}
+function bits(v, n) {
+    return (+v + (1 << n)).toString(2).slice(1);
 }
 function gr(s, v) {
-    const o = [], a = s ? s.split(':') : [];
+    const a = s ? s.split(':') : [];
+    let o = '';
     for (let i = 0; i < a.length; i++) {
-        const g = a[i], w = v && i == a.length - 1 && g.indexOf('.') >= 0 && v4(g);
-        if (w) o.push(w[0] << 8 | w[1], w[2] << 8 | w[3]);
-        else if (/^[0-9a-fA-F]{1,4}$/.test(g)) o.push(parseInt(g, 16));
+        const g = a[i], w = v && i == a.length - 1 && g.includes('.') && v4(g);
+        if (w) o += w;
+        else if (/^[0-9a-fA-F]{1,4}$/.test(g)) o += bits(parseInt(g, 16), 16);
         else return;
     }
     return o;
 }
-// `addr` or `addr/len` → [network bytes, len] (src/ip.rs Cidr::parse).
+// `addr` or `addr/len` → [network prefix bits, address length] (src/ip.rs Cidr::parse).
 function cidr(s) {
-    const i = s.indexOf('/'), l = i < 0 ? '' : s.slice(i + 1);
-    let a = ip(i < 0 ? s : s.slice(0, i), 1), n = a && a.length * 8;
-    if (!a || (i >= 0 && !DN.test(l))) return;
-    const m = mp(a);
-    if (i >= 0) {
-        n = +l;
-        if (n > a.length * 8) return;
-        if (m && n >= 96) a = a.slice(12), n -= 96;
-    } else if (m) a = a.slice(12), n = 32;
-    return [mask(a, n), n];
-}
-// IPv4-mapped IPv6 (::ffff:a.b.c.d)?
-function mp(a) {
-    return a.slice(0, 12).join() == '0,0,0,0,0,0,0,0,0,0,255,255';
-}
-function mask(a, n) {
-    return a.map((x, i) => n >= 8 * i + 8 ? x : n <= 8 * i ? 0 : x & (255 << (8 * i + 8 - n)) & 255);
-}
-function ipeq(a, b) {
-    return a.join() == b.join();
+    const i = s.indexOf('/'), l = s.slice(i + 1);
+    let a = ip(i < 0 ? s : s.slice(0, i), 1), n = i < 0 ? a && a.length : +l;
+    if (!a || (i >= 0 && (!DN.test(l) || n > a.length))) return;
+    if (a.startsWith(MP) && (i < 0 || n >= 96)) a = a.slice(96), n -= 96;
+    return [a.slice(0, n), a.length];
 }
 //#if bind_digest
-// Canonical text: dotted IPv4; RFC 5952 IPv6 (lowercase, the first longest run of >= 2 zero groups as `::`).
-function ipt(a) {
-    if (a.length == 4) return a.join('.');
-    const g = [];
+// Canonical text of the first `n` bits: dotted IPv4; RFC 5952 IPv6 (lowercase, the first longest run
+// of >= 2 zero groups as `::`).
+function ipt(a, n) {
+    const g = (a.slice(0, n) + '0'.repeat(128)).slice(0, a.length).match(a.length > 32 ? /.{16}/g : /.{8}/g).map(x => parseInt(x, 2));
     let bs = 0, bl = 0;
-    for (let i = 0; i < 8; i++) g.push(a[2 * i] << 8 | a[2 * i + 1]);
+    if (a.length == 32) return g.join('.');
     for (let i = 0, r = 0; i < 8; i++) {
         r = g[i] ? 0 : r + 1;
         if (r > bl) bl = r, bs = i - r + 1;
@@ -358,24 +405,13 @@ function ipt(a) {
 }
 //#endif
 // src/path.rs: escapes of unreserved characters decoded, the rest upper-cased; encoded separators,
-// backslashes, control characters and bad escapes throw.
+// backslashes, control characters (raw or encoded) and bad escapes throw.
 function canon(s) {
-    let o = '';
-    for (let i = 0; i < s.length; i++) {
-        let ch = s[i], x = s.charCodeAt(i);
-        if (ch == '%') {
-            const h = s.slice(i + 1, i + 3);
-            if (!/^[0-9a-fA-F]{2}$/.test(h)) throw MAL;
-            x = parseInt(h, 16);
-            i += 2;
-            ch = String.fromCharCode(x);
-            if (x == 47) throw MAL;
-            if (!/[\w.~-]/.test(ch)) ch = '%' + h.toUpperCase();
-        }
-        if (x < 32 || x == 127 || x == 92) throw MAL;
-        o += ch;
-    }
-    return o;
+    if (/[\x00-\x1f\x7f\\]|%(?![0-9a-f]{2})|%(2f|5c|[01]|7f)/i.test(s)) throw MAL;
+    return s.replace(/%(..)/g, (m, h) => {
+        const c = String.fromCharCode(parseInt(h, 16));
+        return /[\w.~-]/.test(c) ? c : m.toUpperCase();
+    });
 }
 // The normal form of a path (dot segments resolved, runs of `/` collapsed); throws when there is none.
 function norm(r) {
@@ -395,7 +431,7 @@ function norm(r) {
 // A scope glob → its segments (1 = `**`); throws when invalid.
 function glob(p) {
     if (!str(p) || blen(p) > 1024) throw MAL;
-    const b = norm(p).slice(1), s = b ? b.split('/').map(x => x == '**' ? 1 : x.indexOf('**') >= 0 ? glob() : x) : [1];
+    const b = norm(p).slice(1), s = b ? b.split('/').map(x => x == '**' ? 1 : x.includes('**') ? glob() : x) : [1];
     if (s[s.length - 1] === '') s[s.length - 1] = 1;
     return s;
 }
@@ -462,9 +498,9 @@ function X(q, n) {
 //#if path
 // First path segment `h.p.s` or `<sessionId>.h.p.s`; the segment is removed before forwarding.
 function P(q) {
-    const a = q.uri.slice(1), i = a.indexOf('/'), s = i < 0 ? a : a.slice(0, i), u = i < 0 ? '/' : a.slice(i), d = s.split('.').length;
+    const a = q.uri.slice(1), i = a.indexOf('/'), s = i < 0 ? a : a.slice(0, i), u = i < 0 ? '/' : a.slice(i), d = s.split('.').length, j = s.indexOf('.');
     if (d == 3) return { t: s, u: u };
-    if (d == 4) return { t: s.slice(s.indexOf('.') + 1), u: u, s: s.slice(0, s.indexOf('.')) };
+    if (d == 4) return { t: s.slice(j + 1), u: u, s: s.slice(0, j) };
 }
 //#endif
 
@@ -480,7 +516,7 @@ function vals(e) {
 }
 // The single value of a query parameter, header or cookie: undefined when absent, 0 when repeated.
 function one(o, n) {
-    if (!o || !{}.hasOwnProperty.call(o, n)) return;
+    if (!o || own(o, n) === undefined) return;
     const v = vals(o[n]);
     return v.length > 1 ? 0 : v[0];
 }
@@ -498,7 +534,7 @@ function lc(s) {
 // Rust's str::trim: Unicode White_Space, which has U+0085 but not U+FEFF, unlike JS's trim.
 const WS = '[\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+', TRIM = new RegExp('^' + WS + '|' + WS + '$', 'g');
 function tr(s) {
-    return s.indexOf('\x85') < 0 && s.indexOf('\ufeff') < 0 ? s.trim() : s.replace(TRIM, '');
+    return !s.includes('\x85') && !s.includes('\ufeff') ? s.trim() : s.replace(TRIM, '');
 }
 // Strict base64url: URL alphabet, no padding, canonical trailing bits. The decoder skips or accepts
 // anything else (`+/=`, spaces), so only a canonical encoding survives the round trip.
@@ -514,7 +550,7 @@ function js(s) {
     if (!b) return;
     // Valid UTF-8 only: ASCII when no byte became a replacement character, else a round trip.
     const t = b.toString();
-    if (t.length == b.length ? t.indexOf('\ufffd') >= 0 : !Buffer.from(t).equals(b)) return;
+    if (t.length == b.length ? t.includes('\ufffd') : !Buffer.from(t).equals(b)) return;
     let v;
     try {
         v = JSON.parse(t);
@@ -522,7 +558,7 @@ function js(s) {
         return;
     }
     if (!v || typeof v != 'object' || isA(v)) return;
-    if (t.indexOf('\\u') >= 0 && /\\ud[89a-f]/i.test(t.replace(/\\\\/g, '').replace(/\\ud[89ab]..\\ud[c-f]../gi, ''))) return;
+    if (t.includes('\\u') && /\\ud[89a-f]/i.test(t.replace(/\\\\/g, '').replace(/\\ud[89ab]..\\ud[c-f]../gi, ''))) return;
     const k = t.match(/"(?:[^"\\]|\\.)*"|[^\s"{}\[\]:,]+|[{}\[\]:]/g), st = [], raw = {};
     // (Character tests, not regexes, in the loop: njs runs a regex test in microseconds.)
     for (let i = 0; i < k.length; i++) {
@@ -543,14 +579,16 @@ function js(s) {
 }
 // A member name literal, unescaped.
 function name(x) {
-    return x.indexOf('\\') < 0 ? x.slice(1, -1) : JSON.parse(x);
+    return x.includes('\\') ? JSON.parse(x) : x.slice(1, -1);
 }
-//#if jwt
+//#if i64
 // serde_json's as_i64: an integer literal (not -0, no fraction or exponent) within i64.
 function i64(x) {
     const d = x && /^(0|-?[1-9]\d*)$/.test(x) && x.replace('-', '');
-    return d && (d.length < 19 || (d.length == 19 && d <= (x[0] == '-' ? '9223372036854775808' : '9223372036854775807')));
+    return d && (d.length < 19 || (d.length == 19 && d <= '922337203685477580' + (x[0] == '-' ? 8 : 7)));
 }
+//#endif
+//#if jwt
 // KVS value {"alg":"HS256","secret":"<base64url, >= 32 bytes>"} → secret bytes.
 function secret(v) {
     const s = str(v.secret) && b64(v.secret);

@@ -25,6 +25,7 @@ const everything = () => ({
   binding: { keys: [SECRET], require: ['ip', 'country'] },
   resolution: { renditions: [{ pattern: '/**/1080p/**', lines: 1080 }] },
   akamai: { keys: [{ kid: 'a', secret_hex: AK }], salt: 's' },
+  revocation: { max_age: 900 },
 });
 const refused = (cfg, field, pattern) => {
   assert.throws(() => validate(typeof cfg === 'string' ? cfg : JSON.stringify(cfg)), (e) => {
@@ -89,8 +90,8 @@ test('configs CloudFront Functions cannot serve are refused with a pointer to La
   }
   const es = { keys: [{ kid: 'ivs', alg: 'ES384', public_key: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----\n' }] };
   assert.throws(() => generate(JSON.stringify(es)), (e) => e instanceof UnsupportedError && /ES384.*Lambda@Edge/.test(e.message));
-  for (const section of ['revocation']) {
-    assert.throws(() => generate(JSON.stringify({ ...base(), [section]: {} })), (e) => e instanceof UnsupportedError && e.message.includes(`\`${section}\``) && /Lambda@Edge/.test(e.message));
+  for (const section of ['revocation', 'paths', 'binding']) {
+    assert.doesNotThrow(() => generate(JSON.stringify({ ...base(), [section]: {} })));
     assert.doesNotThrow(() => generate(JSON.stringify({ ...base(), [section]: null })));
   }
   // A combination over 10 KB is refused, naming its features.
@@ -113,6 +114,11 @@ test('policy sections are validated like src/policy.rs validates them', () => {
   refused({ ...base(), resolution: {} }, 'resolution', /missing field `renditions`/);
   refused({ ...base(), resolution: { renditions: [] } }, 'resolution.renditions');
   refused({ ...base(), resolution: { renditions: [{ pattern: '/**/1080p/**', lines: 0 }] } }, 'resolution.renditions[0].lines');
+  refused({ ...base(), revocation: { claim: ['sid'] } }, 'revocation', /unknown field `claim`/);
+  refused({ ...base(), revocation: { claims: ['sid', 'sid'] } }, 'revocation.claims[1]', /unique/);
+  refused({ ...base(), revocation: { claims: Array.from({ length: 9 }, (_, i) => `c${i}`) } }, 'revocation.claims', /at most 8/);
+  refused({ ...base(), revocation: { on_unavailable: 'open' } }, 'revocation.on_unavailable');
+  refused({ ...base(), revocation: { max_age: 0 } }, 'revocation.max_age');
   refused({ ...base(), akamai: {} }, 'akamai', /missing field `keys`/);
   refused({ ...base(), akamai: { keys: [] } }, 'akamai.keys');
   refused({ ...base(), akamai: { keys: [{ kid: 'a', secret_hex: 'abc' }] } }, 'akamai.keys[0].secret_hex');
@@ -174,7 +180,7 @@ test('every generated function fits CloudFront limits and runtime 2.0', () => {
   }
   // Every subset of the policy sections, with the largest sources/channel/debug setting.
   const all = everything();
-  const sections = ['paths', 'binding', 'resolution', 'akamai'];
+  const sections = ['paths', 'binding', 'resolution', 'akamai', 'revocation'];
   for (let m = 0; m < 1 << sections.length; m++) {
     for (const keys of [base().keys, []]) {
       const cfg = { keys, token: all.token, claims: all.claims, deny: all.deny };
@@ -236,7 +242,10 @@ test('the runtime check rejects what runtime 2.0 lacks', () => {
 test('minify keeps strings, regexes and division intact', () => {
   const src = "const a = 'x  // y', b = /[/]\\// .test(a) ? 4 / 2 : 1; // gone\n/* gone */ let c = a + +b - -1;\n";
   const out = minify(src);
-  assert.equal(out, "let a='x  // y',b=/[/]\\//.test(a)?4/2:1;let c=a+ +b- -1;\n");
+  assert.equal(out, "let a='x  // y',b=/[/]\\//.test(a)?4/2:1,c=a+ +b- -1;\n");
+  // Consecutive `let` statements merge only at the same depth, never across a block or after another statement.
+  assert.equal(minify('let a = 1;\nif (a) {\n  let b = 2;\n  let c = 3;\n}\nlet d = 4;\nf();\nlet e = 5;\nfor (let i = 0; i < 2; i++) g(i);\n'),
+    'let a=1;if(a){let b=2,c=3}let d=4;f();let e=5;for(let i=0;i<2;i++)g(i);\n');
   assert.equal(minify('function f(a) {\n  if (a) { return a; }\n  for (;;) { break; }\n}\n'), 'function f(a){if(a){return a}for(;;){break}}\n');
 });
 

@@ -27,10 +27,18 @@ export const OUT_DIR = path.join(ROOT, 'target/conformance');
 export function prepare(cases) {
   const groups = new Map();
   const skipped = [];
-  const build = (configText) => {
-    let g = groups.get(configText);
+  let rev = 0;
+  const build = (configText, revocation) => {
+    const key = revocation === undefined ? configText : `${configText}\n${JSON.stringify(revocation)}`;
+    let g = groups.get(key);
     if (!g) {
-      g = { configText, cases: [] };
+      g = { configText, cases: [], extra: [] };
+      if (revocation && revocation.filter) {
+        // The filter's blocks as the KeyValueStore holds them (`playgate revoke export-kvs`); a file
+        // the CLI refuses to load (corrupt) contributes nothing: the function then finds no header.
+        rev = rev || revocationKvs();
+        g.extra = rev ? rev(revocation.filter) : undefined;
+      }
       try {
         g.prod = generate(configText);
         g.dbg = generate(withDebug(configText));
@@ -38,13 +46,17 @@ export function prepare(cases) {
       } catch (e) {
         g.error = e;
       }
-      groups.set(configText, g);
+      groups.set(key, g);
     }
     return g;
   };
   let oracle;
   for (const c of cases) {
-    const g = build(c.configText);
+    const g = build(c.configText, c.revocation);
+    if (!g.extra) {
+      skipped.push({ c, reason: 'revocation case needs the core CLI to export its filter as KeyValueStore entries' });
+      continue;
+    }
     if (!(g.error instanceof UnsupportedError)) {
       g.cases.push(c);
       continue;
@@ -68,6 +80,22 @@ export function prepare(cases) {
     skipped.push({ c, reason: `generator refuses the config: ${why} needs Lambda@Edge` });
   }
   return { groups: [...groups.values()].filter((g) => g.cases.length), skipped };
+}
+
+/** `(filter file) → KVS entries` through `playgate revoke export-kvs`, or undefined without the CLI. */
+function revocationKvs() {
+  if (!fs.existsSync(CLI)) return undefined;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'playgate-kvs-'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const cache = new Map();
+  return (file) => {
+    if (!cache.has(file)) {
+      const out = path.join(dir, `${cache.size}.json`);
+      const r = spawnSync(CLI, ['revoke', 'export-kvs', '--filter', path.join(ROOT, 'fixtures/conformance', file), '--out', out]);
+      cache.set(file, r.status === 0 ? JSON.parse(fs.readFileSync(out, 'utf8')).data : []);
+    }
+    return cache.get(file);
+  };
 }
 
 /** The config with only its HS256 keys, or undefined when none would be left. */
@@ -117,8 +145,8 @@ export async function runNode(cases) {
       for (const c of g.cases) results.push({ c, bad: [`generator refused a config the core accepts: ${g.error.message}`] });
       continue;
     }
-    const prod = loadFunction(g.prod.code, memoryKvs(g.prod.kvs.data));
-    const dbg = loadFunction(g.dbg.code, memoryKvs(g.dbg.kvs.data));
+    const prod = loadFunction(g.prod.code, memoryKvs(g.prod.kvs.data.concat(g.extra)));
+    const dbg = loadFunction(g.dbg.code, memoryKvs(g.dbg.kvs.data.concat(g.extra)));
     for (const c of g.cases) {
       let bad;
       try {
@@ -194,8 +222,8 @@ export async function runNjs(cases) {
       const items = g.cases.map((c) => ({ event: toCloudFrontEvent(c.request), now: c.now }));
       let prod, dbg;
       try {
-        prod = runUnderNjs(g.prod.code, g.prod.kvs.data, items, dir);
-        dbg = runUnderNjs(g.dbg.code, g.dbg.kvs.data, items, dir);
+        prod = runUnderNjs(g.prod.code, g.prod.kvs.data.concat(g.extra), items, dir);
+        dbg = runUnderNjs(g.dbg.code, g.dbg.kvs.data.concat(g.extra), items, dir);
       } catch (e) {
         for (const c of g.cases) results.push({ c, bad: [`njs failed: ${e.stderr ? e.stderr.toString() : e.message}`] });
         continue;

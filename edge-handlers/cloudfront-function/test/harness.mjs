@@ -193,11 +193,14 @@ export function decisionOf(result) {
 
 // --- corpus --------------------------------------------------------------------------------------
 
-/** Every case of fixtures/conformance/*.cases.json with its config resolved: {file, name, config, …}. */
+/**
+ * Every case of fixtures/conformance/*.cases.json, and of *.filter-cases.json (cases with a
+ * `"revocation": {"filter": "<file>" | null}` member), with its config resolved: {file, name, config, …}.
+ */
 export function loadCorpus(dir = CORPUS) {
   if (!fs.existsSync(dir)) return [];
   const out = [];
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.cases.json')).sort()) {
+  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.cases.json') || f.endsWith('.filter-cases.json')).sort()) {
     const doc = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
     for (const c of doc.cases) {
       const configText = typeof c.config === 'string' ? fs.readFileSync(path.join(dir, c.config), 'utf8') : JSON.stringify(c.config);
