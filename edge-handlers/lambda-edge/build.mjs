@@ -2,6 +2,8 @@
 // Builds the deployable Lambda@Edge zip: validates the configuration with the gate itself, bundles
 // it with the handler and the npm package (esbuild), adds the .wasm, zips, prints the size.
 //   node build.mjs --config my-config.json [--out dist/playgate-lambda-edge.zip] [--cache-size N]
+//     [--revocation-filter f.pgrf] [--revocation-url https://…/f.pgrf [--revocation-ttl S]
+//     [--revocation-timeout-ms MS]]
 import { build } from 'esbuild';
 import yazl from 'yazl';
 import { readFileSync, mkdirSync, createWriteStream, statSync } from 'node:fs';
@@ -17,9 +19,14 @@ const { values } = parseArgs({
     config: { type: 'string' },
     out: { type: 'string', default: join(here, 'dist', 'playgate-lambda-edge.zip') },
     'cache-size': { type: 'string' },
+    'revocation-filter': { type: 'string' },
+    'revocation-url': { type: 'string' },
+    'revocation-ttl': { type: 'string' },
+    'revocation-timeout-ms': { type: 'string' },
   },
 });
-const USAGE = 'usage: node build.mjs --config <config.json> [--out <zip>] [--cache-size N]';
+const USAGE = 'usage: node build.mjs --config <config.json> [--out <zip>] [--cache-size N]\n'
+  + '         [--revocation-filter <f.pgrf>] [--revocation-url <https://…> [--revocation-ttl S] [--revocation-timeout-ms MS]]';
 if (!values.config) {
   console.error(USAGE);
   process.exit(2);
@@ -56,6 +63,60 @@ if (config.deny && config.deny.debug) {
   console.warn(`${configPath}: deny.debug is true: denial reasons will be visible to viewers`);
 }
 
+// Revocation: a bundled filter (verified here by the gate itself) and/or a URL to refresh it from.
+const BUNDLED_FILTER = 'revocation.pgrf';
+let filterBytes = null;
+const number = (name) => {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`--${name}: expected a non-negative number, got ${v}`);
+    process.exit(2);
+  }
+  return n;
+};
+if (values['revocation-filter'] !== undefined || values['revocation-url'] !== undefined) {
+  const revocation = {};
+  if (values['revocation-filter'] !== undefined) {
+    const file = resolve(values['revocation-filter']);
+    try {
+      filterBytes = readFileSync(file);
+      const { Gate } = require('playgate');
+      const g = Gate.fromConfig(config, { cacheSize: 0 });
+      try {
+        g.setRevocationFilter(filterBytes);
+      } finally {
+        g.free();
+      }
+    } catch (e) {
+      console.error(`${file}: unusable revocation filter: ${e.message}`);
+      process.exit(1);
+    }
+    revocation.bundled = BUNDLED_FILTER;
+  }
+  if (values['revocation-url'] !== undefined) revocation.url = values['revocation-url'];
+  if (values['revocation-ttl'] !== undefined) revocation.ttl = number('revocation-ttl');
+  if (values['revocation-timeout-ms'] !== undefined) revocation.timeoutMs = number('revocation-timeout-ms');
+  try {
+    // The handler's own validation (URL scheme, numbers), with a gate that is thrown away.
+    const { Gate } = require('playgate');
+    const { createRevocation } = require('./src/revocation.js');
+    const g = Gate.fromConfig(config, { cacheSize: 0 });
+    createRevocation(g, { ...revocation, bundled: undefined, fetch: () => Promise.reject(new Error('build')) }, { log: () => {} });
+    g.free();
+  } catch (e) {
+    console.error(`revocation options: ${e.message}`);
+    process.exit(2);
+  }
+  if (!config.revocation) {
+    console.warn(`${configPath}: no "revocation" section: the filter will not be consulted`);
+  }
+  handlerOptions.revocation = revocation;
+} else if (config.revocation && (config.revocation.on_unavailable || 'deny') === 'deny') {
+  console.warn(`${configPath}: "revocation" without --revocation-filter/--revocation-url: tokens with a session id will be denied (revocation_unavailable)`);
+}
+
 // 2. Bundle handler + config + package glue into one file.
 const bundle = await build({
   entryPoints: [join(here, 'src', 'index.js')],
@@ -90,7 +151,9 @@ const zip = new yazl.ZipFile();
 const mtime = new Date('2020-01-01T00:00:00Z');
 zip.addBuffer(js, 'index.js', { mtime, mode: 0o100644 });
 zip.addBuffer(wasm, 'playgate_wasm_bg.wasm', { mtime, mode: 0o100644 });
+if (filterBytes) zip.addBuffer(filterBytes, BUNDLED_FILTER, { mtime, mode: 0o100644 });
 zip.end();
 await new Promise((ok, fail) => zip.outputStream.pipe(createWriteStream(out)).on('close', ok).on('error', fail));
 const size = statSync(out).size;
-console.log(`${out}: ${size} bytes (index.js ${js.length} bytes, playgate_wasm_bg.wasm ${wasm.length} bytes)`);
+const filterNote = filterBytes ? `, ${BUNDLED_FILTER} ${filterBytes.length} bytes` : '';
+console.log(`${out}: ${size} bytes (index.js ${js.length} bytes, playgate_wasm_bg.wasm ${wasm.length} bytes${filterNote})`);

@@ -4,6 +4,7 @@
 // becomes a Lambda@Edge response. Anything unexpected fails closed (never forwards) with one
 // structured log line.
 const { Gate } = require('playgate');
+const { createRevocation } = require('./revocation.js');
 
 const STATUS_TEXT = {
   400: 'Bad Request',
@@ -46,21 +47,29 @@ const DEFAULT_CACHE_SIZE = 1024;
 
 /**
  * Builds the handler for one configuration (object or JSON text). Options: `cacheSize` (verified-
- * token cache entries, default 1024, 0 disables); for tests: `now()` in Unix seconds, `log(fields)`.
+ * token cache entries, default 1024, 0 disables); `revocation` (`{ bytes, url, ttl, retry, timeoutMs,
+ * downloadTimeoutMs, maxBytes, fetch }`, see src/revocation.js); for tests: `now()` in Unix seconds,
+ * `log(fields)`, `clockMs()` (monotonic milliseconds, for the refresh schedule).
  */
-function createHandler(config, { now = () => Date.now() / 1000, log = logLine, cacheSize = DEFAULT_CACHE_SIZE } = {}) {
+function createHandler(
+  config,
+  { now = () => Date.now() / 1000, log = logLine, cacheSize = DEFAULT_CACHE_SIZE, revocation = null, clockMs } = {},
+) {
   let gate = null;
   let debug = false;
   let initError = null;
+  let revocationSource = null;
   try {
     const doc = typeof config === 'string' ? JSON.parse(config) : config;
     gate = Gate.fromConfig(doc, { cacheSize });
     debug = Boolean(doc.deny && doc.deny.debug);
+    if (revocation) revocationSource = createRevocation(gate, revocation, { log, clockMs });
   } catch (e) {
+    gate = null;
     initError = e;
   }
 
-  return async function handler(event) {
+  async function handler(event) {
     try {
       if (gate === null) throw initError;
       // Only Lambda@Edge events reach this handler; anything else is a deployment mistake.
@@ -69,6 +78,9 @@ function createHandler(config, { now = () => Date.now() / 1000, log = logLine, c
         e.code = 'invalid_request';
         throw e;
       }
+      // Refresh the revocation filter when due; waits at most its timeout, never throws.
+      const pending = revocationSource && revocationSource.ready();
+      if (pending) await pending;
       const d = gate.check(event, now());
       if (d.allow) return d.request;
       return denyResponse(d.status, d.reason, debug);
@@ -85,7 +97,10 @@ function createHandler(config, { now = () => Date.now() / 1000, log = logLine, c
       });
       return denyResponse(FAIL_CLOSED_STATUS, null, false);
     }
-  };
+  }
+  // For tests and diagnostics: the revocation source's state (null without one).
+  handler.revocationState = () => (revocationSource ? revocationSource.state() : null);
+  return handler;
 }
 
 module.exports = { createHandler, denyResponse, FAIL_CLOSED_STATUS, DEFAULT_CACHE_SIZE };

@@ -72,3 +72,41 @@ test('an invalid config fails the build with the field named', () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /keys\[0\]\.secret/);
 });
+
+test('--revocation-filter: the filter is verified and bundled; the zipped handler uses it', async () => {
+  const { buildFilter } = await import('../../../pkg/test/revocation-fixture.mjs');
+  const key = { kid: 'hs1', alg: 'HS256', secret: 'cGxheWdhdGUtdGVzdC1vbmx5OmhzMTpwbGF5Z2F0ZS0' };
+  const cfg = join(dir, 'rev.json');
+  writeFileSync(cfg, JSON.stringify({ keys: [key], revocation: {}, deny: { debug: true } }));
+  const filter = join(dir, 'f.pgrf');
+  writeFileSync(filter, buildFilter({ sids: ['bad-session'], now: Math.floor(Date.now() / 1000) }));
+  const rzip = join(dir, 'rev.zip');
+  const out = execFileSync(process.execPath, [build, '--config', cfg, '--out', rzip, '--revocation-filter', filter,
+    '--cache-size', '256'], { encoding: 'utf8' });
+  assert.match(out, /revocation\.pgrf \d+ bytes/);
+  execFileSync('python3', ['-m', 'zipfile', '-e', rzip, join(dir, 'rev')]);
+  assert.deepEqual(readdirSync(join(dir, 'rev')).sort(), ['index.js', 'playgate_wasm_bg.wasm', 'revocation.pgrf']);
+  const probe = `
+const { handler } = require(${JSON.stringify(join(dir, 'rev', 'index.js'))});
+const { mint } = require('playgate');
+const key = ${JSON.stringify(key)};
+const ev = (sid) => ({ Records: [{ cf: { config: {}, request: { clientIp: '1.2.3.4', method: 'GET', uri: '/a.ts', querystring: 'token=' + mint(key, { sid }, { expiresIn: 60 }), headers: {} } } }] });
+(async () => {
+  const bad = await handler(ev('bad-session'));
+  const ok = await handler(ev('good-session'));
+  console.log(JSON.stringify({ bad: bad.headers && bad.headers['x-playgate-reason'][0].value, ok: ok.status }));
+})();`;
+  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', cwd: join(here, '..') });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { bad: 'revoked' });
+
+  // A corrupt filter fails the build; an http:// URL other than loopback is refused.
+  const corrupt = join(dir, 'bad.pgrf');
+  writeFileSync(corrupt, Buffer.from('PGRF not really'));
+  let b = spawnSync(process.execPath, [build, '--config', cfg, '--out', join(dir, 'x.zip'), '--revocation-filter', corrupt], { encoding: 'utf8' });
+  assert.equal(b.status, 1);
+  assert.match(b.stderr, /unusable revocation filter/);
+  b = spawnSync(process.execPath, [build, '--config', cfg, '--out', join(dir, 'x.zip'), '--revocation-url', 'http://example.com/f'], { encoding: 'utf8' });
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /https/);
+});
