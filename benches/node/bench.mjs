@@ -79,6 +79,7 @@ async function measureAll(list) {
   });
 }
 
+const json = {}; // written to $BENCH_JSON when set (benches/report.sh)
 const fmt = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)} k` : n.toFixed(0)).padStart(9);
 console.log(`node ${process.version}, ${SECONDS} s per subject in ${ROUNDS} interleaved rounds; ops per CPU second; ratio = peer ÷ playgate (median rounds)`);
 for (const alg of ['HS256', 'ES384']) {
@@ -90,5 +91,7 @@ for (const alg of ['HS256', 'ES384']) {
   for (const [i, [name]] of list.entries()) {
     const { median, best } = results[i];
     console.log(`  ${name.padEnd(34)} ${fmt(median)}    ${fmt(best)}    ${(median / base).toFixed(2)}`);
+    (json[alg] ??= {})[name] = { median, best };
   }
 }
+if (process.env.BENCH_JSON) (await import('node:fs')).writeFileSync(process.env.BENCH_JSON, JSON.stringify(json, null, 2));
