@@ -81,7 +81,7 @@ impl RawGate {
     /// `length`, …) and the previous filter, if any, stays in use.
     #[wasm_bindgen(js_name = setRevocationFilter)]
     pub fn set_revocation_filter(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
-        let f = RevocationFilter::from_bytes(bytes).map_err(|e| filter_error(e))?;
+        let f = RevocationFilter::from_bytes(bytes).map_err(filter_error)?;
         self.filter = Some(f);
         Ok(())
     }
