@@ -3,9 +3,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Gate } from 'playgate';
-import { loadCases, cloudFrontQueryString, writeSurface } from './corpus.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCases, cloudFrontQueryString, writeSurface, CORPUS } from './corpus.mjs';
 
-const cases = loadCases();
+const cases = loadCases({ withFilterCases: true });
 const results = { passed: 0, failed: 0, skipped: 0, skipped_reasons: {} };
 const gates = new Map();
 const gateFor = (c) => {
@@ -22,7 +24,19 @@ test('the corpus is not empty', () => {
 for (const c of cases) {
   test(c.id, () => {
     try {
-      const d = gateFor(c).check(c.request, c.now);
+      const gate = gateFor(c);
+      if (c.revocation) {
+        // `{"filter": file | null}`: a file that fails to load counts as unavailable.
+        gate.clearRevocationFilter();
+        if (c.revocation.filter) {
+          try {
+            gate.setRevocationFilter(readFileSync(join(CORPUS, c.revocation.filter)));
+          } catch (e) {
+            assert.equal(e.code, 'invalid_revocation_filter');
+          }
+        }
+      }
+      const d = gate.check(c.request, c.now);
       assert.deepEqual(
         { allow: d.allow, status: d.status, reason: d.reason },
         { allow: c.expect.allow, status: c.expect.status, reason: c.expect.reason },

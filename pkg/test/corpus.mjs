@@ -8,7 +8,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CORPUS = join(ROOT, 'fixtures', 'conformance');
 
 /** Every case of every `*.cases.json`, with `config` resolved to an object and `configName` kept. */
-export function loadCases() {
+export function loadCases({ withFilterCases = false } = {}) {
   const configs = new Map();
   // A missing or unreadable config fails its cases, not the whole run.
   const config = (ref) => {
@@ -23,7 +23,9 @@ export function loadCases() {
     return configs.get(ref);
   };
   const out = [];
-  for (const file of readdirSync(CORPUS).filter((f) => f.endsWith('.cases.json')).sort()) {
+  // `*.filter-cases.json` need a revocation filter loaded next to the gate (docs/contracts.md §4).
+  const wanted = (f) => f.endsWith('.cases.json') || (withFilterCases && f.endsWith('.filter-cases.json'));
+  for (const file of readdirSync(CORPUS).filter(wanted).sort()) {
     const { cases } = JSON.parse(readFileSync(join(CORPUS, file), 'utf8'));
     for (const c of cases) {
       out.push({
