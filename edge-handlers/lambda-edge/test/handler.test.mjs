@@ -3,13 +3,15 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { loadCases, asLambdaEdgeEvent, writeSurface } from '../../../pkg/test/corpus.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCases, asLambdaEdgeEvent, writeSurface, CORPUS } from '../../../pkg/test/corpus.mjs';
 
 const require = createRequire(import.meta.url);
 const { createHandler } = require('../src/handler.js');
-const { mint } = require('playgate');
+const { mint, Gate } = require('playgate');
 
-const cases = loadCases();
+const cases = loadCases({ withFilterCases: true });
 const results = { passed: 0, failed: 0, skipped: 0, skipped_reasons: {} };
 after(() => writeSurface('lambda-edge', results));
 
@@ -18,12 +20,29 @@ after(() => writeSurface('lambda-edge', results));
 // x-playgate-reason header; the no-debug response is tested below.
 const handlers = new Map();
 let clock = 0;
-const handlerFor = (c) => {
-  if (!handlers.has(c.configName)) {
-    const config = { ...c.config, deny: { ...c.config.deny, debug: true } };
-    handlers.set(c.configName, createHandler(config, { now: () => clock, log: (f) => assert.fail(`logged ${JSON.stringify(f)}`) }));
+// Revocation cases (`*.filter-cases.json`) bundle their filter file with the handler; a file the
+// package refuses is left out, which the corpus counts as unavailable.
+const filterBytes = (name) => {
+  if (!name) return null;
+  const bytes = readFileSync(join(CORPUS, name));
+  try {
+    Gate.fromConfig({ keys: [], akamai: { keys: [{ kid: 'probe', secret_hex: '00'.repeat(16) }] } }).setRevocationFilter(bytes);
+    return bytes;
+  } catch {
+    return null;
   }
-  return handlers.get(c.configName);
+};
+const handlerFor = (c) => {
+  const filter = c.revocation ? c.revocation.filter : undefined;
+  const key = `${c.configName}\u0000${filter}`;
+  if (!handlers.has(key)) {
+    const config = { ...c.config, deny: { ...c.config.deny, debug: true } };
+    const bytes = filterBytes(filter);
+    const opts = { now: () => clock, log: (f) => assert.fail(`logged ${JSON.stringify(f)}`) };
+    if (bytes) opts.revocation = { bytes };
+    handlers.set(key, createHandler(config, opts));
+  }
+  return handlers.get(key);
 };
 
 for (const c of cases) {
