@@ -100,7 +100,7 @@ fn main() -> ExitCode {
             config,
             request,
             now,
-        } => check(&config, &request, now),
+        } => check(&config, &request, None, now),
         Command::Revoke(cmd) => revoke::run(cmd),
         Command::Serve(args) => serve::run(args),
     };
@@ -194,18 +194,24 @@ fn mint(
     Ok(())
 }
 
-fn check(
+/// `playgate check` (and `playgate revoke check`, which adds a filter): one decision, printed as
+/// JSON; exit 0 allowed, 1 denied.
+pub(crate) fn check(
     config: &std::path::Path,
     request: &std::path::Path,
+    filter: Option<&std::path::Path>,
     now: Option<u64>,
 ) -> Result<ExitCode> {
     let gate = Gate::from_json(&read(config)?)
         .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?;
     let (_, req) = OwnedRequest::from_json(&read(request)?)
         .map_err(|e| anyhow::anyhow!("{}: {e}", request.display()))?;
-    let decision = req.with_view(|r| gate.check(r, now.unwrap_or_else(now_unix)));
-    let out = decision_json(&decision);
-    println!("{out}");
+    let filter = filter.map(revoke::load).transpose()?;
+    let source = filter
+        .as_ref()
+        .map(|f| f as &dyn playgate::revocation::RevocationSource);
+    let decision = req.with_view(|r| gate.check_with(r, now.unwrap_or_else(now_unix), source));
+    println!("{}", decision_json(&decision));
     if decision.is_allowed() {
         Ok(ExitCode::SUCCESS)
     } else {

@@ -272,24 +272,7 @@ pub fn run(cmd: RevokeCommand) -> Result<ExitCode> {
             request,
             filter,
             now,
-        } => {
-            let gate = playgate::Gate::from_json(&crate::read(&config)?)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", config.display()))?;
-            let (_, req) = playgate::event::OwnedRequest::from_json(&crate::read(&request)?)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", request.display()))?;
-            let filter = filter.map(|p| load(&p)).transpose()?;
-            let source = filter
-                .as_ref()
-                .map(|f| f as &dyn playgate::revocation::RevocationSource);
-            let now = now.unwrap_or_else(crate::now_unix);
-            let decision = req.with_view(|r| gate.check_with(r, now, source));
-            println!("{}", crate::decision_json(&decision));
-            Ok(if decision.is_allowed() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
+        } => crate::check(&config, &request, filter.as_deref(), now),
     }
 }
 
