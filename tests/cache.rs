@@ -10,34 +10,24 @@ use playgate::{CachingGate, Gate, Request};
 use serde_json::{json, Value};
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::path::Path;
+
+mod common;
+use common::load_cases;
 
 const NOW: u64 = 1_800_000_000;
 
 #[test]
 fn corpus_twice_through_the_cache() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformance");
     let mut gates: HashMap<String, CachingGate> = HashMap::new();
-    let mut cases = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
+    // Revocation cases need a filter loaded; tests/conformance.rs covers them.
+    let cases: Vec<(String, Value, Value)> = load_cases()
+        .into_iter()
+        .filter(|(_, _, case)| case.get("revocation").is_none())
         .collect();
-    files.sort();
-    for f in files
-        .iter()
-        .filter(|p| p.to_string_lossy().ends_with(".cases.json"))
-    {
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
-        cases.extend(doc["cases"].as_array().unwrap().iter().cloned());
-    }
     let mut hits = 0;
     for pass in 0..2 {
-        for case in &cases {
-            let config = match &case["config"] {
-                Value::String(name) => std::fs::read_to_string(dir.join(name)).unwrap(),
-                other => other.to_string(),
-            };
+        for (_, config, case) in &cases {
+            let config = config.to_string();
             let gate = gates
                 .entry(config.clone())
                 .or_insert_with(|| CachingGate::new(Gate::from_json(&config).unwrap(), 4096));

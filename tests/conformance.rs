@@ -5,46 +5,10 @@ use playgate::event::OwnedRequest;
 use playgate::revocation::{RevocationFilter, RevocationSource};
 use playgate::{Decision, Gate};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/conformance")
-}
-
-/// Loads every case as (file, case) with its config resolved to an object.
-pub fn load_cases() -> Vec<(String, Value, Value)> {
-    let dir = corpus_dir();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("fixtures/conformance exists")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| {
-            let n = p.to_string_lossy();
-            n.ends_with(".cases.json") || n.ends_with(".filter-cases.json")
-        })
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for f in files {
-        let doc: Value =
-            serde_json::from_str(&std::fs::read_to_string(&f).expect("read")).expect("json");
-        for case in doc["cases"].as_array().expect("cases array") {
-            let config = match &case["config"] {
-                Value::String(name) => serde_json::from_str(
-                    &std::fs::read_to_string(dir.join(name))
-                        .unwrap_or_else(|e| panic!("{}: config {name}: {e}", f.display())),
-                )
-                .expect("config json"),
-                other => other.clone(),
-            };
-            out.push((
-                f.file_name().unwrap().to_string_lossy().into_owned(),
-                config,
-                case.clone(),
-            ));
-        }
-    }
-    out
-}
+mod common;
+use common::{corpus_dir, load_cases};
 
 fn decision_json(d: &Decision) -> Value {
     match d {
