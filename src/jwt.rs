@@ -10,8 +10,9 @@ use alloc::vec::Vec;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use core::fmt;
-use jwt_compact::alg::{Hs256, Hs256Key, Hs384, Hs384Key, Hs512, Hs512Key};
-use jwt_compact::{Algorithm, AlgorithmSignature};
+use hmac::{Hmac, Mac};
+use jwt_compact::Algorithm;
+use sha2::{Sha256, Sha384, Sha512};
 use serde_json::{Map, Value};
 
 /// Header members that would let a token choose its own key or certificate: never honoured.
@@ -20,9 +21,11 @@ const FORBIDDEN_HEADER_MEMBERS: &[&str] = &["jwk", "jku", "x5u", "x5c", "crit"];
 /// Key material, prepared once at load.
 #[derive(Clone)]
 pub(crate) enum KeyMaterial {
-    Hs256(Hs256Key),
-    Hs384(Hs384Key),
-    Hs512(Hs512Key),
+    // HMAC keys are kept as keyed MAC states: the inner/outer pads are hashed once at load, and
+    // each request clones the state instead of re-deriving it from the secret.
+    Hs256(Hmac<Sha256>),
+    Hs384(Hmac<Sha384>),
+    Hs512(Hmac<Sha512>),
     Es384(VerifyingKey),
 }
 
@@ -86,9 +89,9 @@ impl PreparedKey {
                     ));
                 }
                 match k.alg {
-                    Alg::HS256 => KeyMaterial::Hs256(Hs256Key::new(&bytes)),
-                    Alg::HS384 => KeyMaterial::Hs384(Hs384Key::new(&bytes)),
-                    _ => KeyMaterial::Hs512(Hs512Key::new(&bytes)),
+                    Alg::HS256 => KeyMaterial::Hs256(keyed(&bytes)?),
+                    Alg::HS384 => KeyMaterial::Hs384(keyed(&bytes)?),
+                    _ => KeyMaterial::Hs512(keyed(&bytes)?),
                 }
             }
             Alg::ES384 => {
@@ -146,9 +149,9 @@ impl PreparedKey {
 
     fn verify(&self, signed: &[u8], sig: &[u8]) -> bool {
         match &self.material {
-            KeyMaterial::Hs256(k) => verify_with(&Hs256, k, signed, sig),
-            KeyMaterial::Hs384(k) => verify_with(&Hs384, k, signed, sig),
-            KeyMaterial::Hs512(k) => verify_with(&Hs512, k, signed, sig),
+            KeyMaterial::Hs256(k) => verify_mac(k, signed, sig),
+            KeyMaterial::Hs384(k) => verify_mac(k, signed, sig),
+            KeyMaterial::Hs512(k) => verify_mac(k, signed, sig),
             KeyMaterial::Es384(k) => match Es384Signature::from_raw(sig) {
                 Some(s) => Es384.verify_signature(&s, k, signed),
                 None => false,
@@ -157,18 +160,18 @@ impl PreparedKey {
     }
 }
 
-/// Verifies through a jwt-compact algorithm. HMAC signatures compare in constant time
-/// (`CtOutput` equality in jwt-compact's HS* implementations).
-fn verify_with<A: Algorithm>(alg: &A, key: &A::VerifyingKey, signed: &[u8], sig: &[u8]) -> bool {
-    if let Some(len) = A::Signature::LENGTH {
-        if sig.len() != len.get() {
-            return false;
-        }
-    }
-    match A::Signature::try_from_slice(sig) {
-        Ok(s) => alg.verify_signature(&s, key, signed),
-        Err(_) => false,
-    }
+/// A keyed MAC state for `secret` (any length is a valid HMAC key; length rules are checked above).
+fn keyed<M: Mac + hmac::digest::KeyInit>(secret: &[u8]) -> Result<M, ConfigError> {
+    <M as Mac>::new_from_slice(secret).map_err(|_| ConfigError::new("keys", "unusable HMAC key"))
+}
+
+/// HS256/384/512 verification: the prepared state is cloned, fed the signing input, and compared in
+/// constant time (`verify_slice`, which also rejects a tag of the wrong length). Same computation as
+/// jwt-compact's HS* algorithms, which the minting side uses.
+fn verify_mac<M: Mac + Clone>(prepared: &M, signed: &[u8], sig: &[u8]) -> bool {
+    let mut mac = prepared.clone();
+    mac.update(signed);
+    mac.verify_slice(sig).is_ok()
 }
 
 pub(crate) fn parse_public_pem(pem: &str) -> Option<VerifyingKey> {
