@@ -12,8 +12,8 @@ use base64::Engine;
 use core::fmt;
 use hmac::{Hmac, Mac};
 use jwt_compact::Algorithm;
-use sha2::{Sha256, Sha384, Sha512};
 use serde_json::{Map, Value};
+use sha2::{Sha256, Sha384, Sha512};
 
 /// Header members that would let a token choose its own key or certificate: never honoured.
 const FORBIDDEN_HEADER_MEMBERS: &[&str] = &["jwk", "jku", "x5u", "x5c", "crit"];
