@@ -65,6 +65,20 @@ impl Algorithm for Es384 {
     }
 }
 
+/// A host's own ES384 signature check, for runtimes whose native crypto is faster than the
+/// portable arithmetic (the npm package hands it to `node:crypto`).
+///
+/// The host only does the arithmetic. The core has already picked the key (from the
+/// configuration, by `kid` or by the key's algorithm, never from the token) and refused any
+/// signature that is not exactly 96 bytes with `r` and `s` in `1..n`; everything after the
+/// signature (claims, time, scope, binding, revocation) stays in the core.
+pub trait Es384Verifier {
+    /// Verifies `signature` (raw `R ‖ S`, 96 bytes) over `signed` (the JWS signing input) with the
+    /// configured key `public_key` (SEC1 uncompressed point, 97 bytes). `None` when the host cannot
+    /// decide (the core then verifies in Rust); a host error must be `Some(false)`, never `Some(true)`.
+    fn verify(&self, public_key: &[u8], signed: &[u8], signature: &[u8]) -> Option<bool>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,38 @@ enum Channel {
     },
 }
 
+/// What the surface running the gate lends it for one check. Both parts are optional: without a
+/// revocation source, lookups are unavailable (the config's `on_unavailable`); without an ES384
+/// verifier, signatures are checked in Rust.
+#[derive(Clone, Copy, Default)]
+pub struct Host<'a> {
+    /// A loaded revocation filter, or a surface's own source.
+    pub revocation: Option<&'a dyn crate::revocation::RevocationSource>,
+    /// The host's native ES384 verification (e.g. `node:crypto` in the npm package).
+    pub es384: Option<&'a dyn crate::es384::Es384Verifier>,
+}
+
+impl<'a> Host<'a> {
+    /// A host lending only a revocation source.
+    pub fn with_revocation(
+        revocation: Option<&'a dyn crate::revocation::RevocationSource>,
+    ) -> Self {
+        Host {
+            revocation,
+            es384: None,
+        }
+    }
+}
+
+impl core::fmt::Debug for Host<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Host")
+            .field("revocation", &self.revocation.is_some())
+            .field("es384", &self.es384.is_some())
+            .finish()
+    }
+}
+
 /// The gate's verdict on one request.
 // Returned by value once per request; boxing `Allow` would add an allocation to the common path.
 #[allow(clippy::large_enum_variant)]
@@ -246,7 +278,13 @@ impl Gate {
         now: u64,
         revocation: Option<&dyn crate::revocation::RevocationSource>,
     ) -> Decision {
-        match self.check_inner(req, now, revocation, None) {
+        self.check_host(req, now, Host::with_revocation(revocation))
+    }
+
+    /// Decides one request with what the host lends: a revocation source and/or a native ES384
+    /// verifier (see [`Host`]).
+    pub fn check_host(&self, req: &Request<'_>, now: u64, host: Host<'_>) -> Decision {
+        match self.check_inner(req, now, host, None) {
             Ok(allow) => Decision::Allow(allow),
             Err(reason) => Decision::Deny(self.deny(reason)),
         }
@@ -258,10 +296,10 @@ impl Gate {
         &self,
         req: &Request<'_>,
         now: u64,
-        revocation: Option<&dyn crate::revocation::RevocationSource>,
+        host: Host<'_>,
         cache: &mut crate::cache::TokenCache,
     ) -> Decision {
-        match self.check_inner(req, now, revocation, Some(cache)) {
+        match self.check_inner(req, now, host, Some(cache)) {
             Ok(allow) => Decision::Allow(allow),
             Err(reason) => Decision::Deny(self.deny(reason)),
         }
@@ -285,7 +323,7 @@ impl Gate {
         &self,
         req: &Request<'_>,
         now: u64,
-        revocation: Option<&dyn crate::revocation::RevocationSource>,
+        host: Host<'_>,
         cache: Option<&mut crate::cache::TokenCache>,
     ) -> Result<Allow, Reason> {
         if !req.uri.starts_with('/')
@@ -332,7 +370,7 @@ impl Gate {
             let claims = match hit {
                 Some(hit) => hit,
                 None => {
-                    let (kid, map) = UntrustedJwt::parse(token)?.verify(&self.keys)?;
+                    let (kid, map) = UntrustedJwt::parse(token)?.verify(&self.keys, host.es384)?;
                     let mut claims = VerifiedClaims::from_map(kid, map)?;
                     claims.path_session_id = session.map(ToString::to_string);
                     let claims = Arc::new(claims);
@@ -366,7 +404,7 @@ impl Gate {
         self.check_channel(&claims, &forward.uri)?;
         check_origin(&claims, req, &forward.uri)?;
         if let Some(policy) = &self.revocation {
-            policy.check(&claims, now, revocation)?;
+            policy.check(&claims, now, host.revocation)?;
         }
         Ok(Allow { forward, claims })
     }

@@ -2,7 +2,7 @@
 //! configured key through jwt-compact's algorithms. The key decides the algorithm.
 
 use crate::config::{field, Alg, ConfigError, KeyConfig};
-use crate::es384::{Es384, Es384Signature, VerifyingKey};
+use crate::es384::{Es384, Es384Signature, Es384Verifier, VerifyingKey};
 use crate::json::parse_strict_object;
 use crate::Reason;
 use alloc::string::String;
@@ -26,7 +26,8 @@ pub(crate) enum KeyMaterial {
     Hs256(Hmac<Sha256>),
     Hs384(Hmac<Sha384>),
     Hs512(Hmac<Sha512>),
-    Es384(VerifyingKey),
+    /// The key, and its SEC1 uncompressed encoding for a host verifier.
+    Es384(VerifyingKey, alloc::boxed::Box<[u8]>),
 }
 
 /// A configured key, ready to verify.
@@ -101,7 +102,7 @@ impl PreparedKey {
                         "an ES384 key takes `public_key` or `jwk`, not `secret`",
                     ));
                 }
-                KeyMaterial::Es384(match (&k.public_key, &k.jwk) {
+                es384_material(match (&k.public_key, &k.jwk) {
                     (Some(pem), None) => parse_public_pem(pem).ok_or_else(|| {
                         ConfigError::new(at("public_key"), "not a P-384 SubjectPublicKeyInfo PEM")
                     })?,
@@ -147,17 +148,26 @@ impl PreparedKey {
         })
     }
 
-    fn verify(&self, signed: &[u8], sig: &[u8]) -> bool {
+    fn verify(&self, signed: &[u8], sig: &[u8], host: Option<&dyn Es384Verifier>) -> bool {
         match &self.material {
             KeyMaterial::Hs256(k) => verify_mac(k, signed, sig),
             KeyMaterial::Hs384(k) => verify_mac(k, signed, sig),
             KeyMaterial::Hs512(k) => verify_mac(k, signed, sig),
-            KeyMaterial::Es384(k) => match Es384Signature::from_raw(sig) {
-                Some(s) => Es384.verify_signature(&s, k, signed),
+            KeyMaterial::Es384(k, sec1) => match Es384Signature::from_raw(sig) {
+                // Length and scalar range are checked here, before any host sees the signature.
+                Some(s) => match host.and_then(|h| h.verify(sec1, signed, sig)) {
+                    Some(verdict) => verdict,
+                    None => Es384.verify_signature(&s, k, signed),
+                },
                 None => false,
             },
         }
     }
+}
+
+fn es384_material(key: VerifyingKey) -> KeyMaterial {
+    let sec1 = key.to_sec1_point(false).as_bytes().into();
+    KeyMaterial::Es384(key, sec1)
 }
 
 /// A keyed MAC state for `secret` (any length is a valid HMAC key; length rules are checked above).
@@ -261,6 +271,7 @@ impl<'t> UntrustedJwt<'t> {
     pub(crate) fn verify(
         self,
         keys: &[PreparedKey],
+        host: Option<&dyn Es384Verifier>,
     ) -> Result<(Option<String>, Map<String, Value>), Reason> {
         match &self.kid {
             Some(kid) => {
@@ -271,7 +282,7 @@ impl<'t> UntrustedJwt<'t> {
                 if key.alg.name() != self.alg {
                     return Err(Reason::AlgorithmMismatch);
                 }
-                if key.verify(self.signed, &self.signature) {
+                if key.verify(self.signed, &self.signature, host) {
                     Ok((self.kid, self.claims))
                 } else {
                     Err(Reason::BadSignature)
@@ -283,7 +294,7 @@ impl<'t> UntrustedJwt<'t> {
                     return Err(Reason::AlgorithmMismatch);
                 }
                 let key = candidates
-                    .find(|k| k.verify(self.signed, &self.signature))
+                    .find(|k| k.verify(self.signed, &self.signature, host))
                     .ok_or(Reason::BadSignature)?;
                 Ok((Some(key.kid.clone()), self.claims))
             }

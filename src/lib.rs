@@ -39,5 +39,5 @@ pub use cache::{CachingGate, TokenCache};
 pub use claims::{MaxResolution, VerifiedClaims};
 pub use config::{Config, ConfigError};
 pub use error::Reason;
-pub use gate::{Allow, Decision, Deny, Forward, Gate};
+pub use gate::{Allow, Decision, Deny, Forward, Gate, Host};
 pub use request::Request;
