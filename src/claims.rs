@@ -1,8 +1,12 @@
 //! Verified claims: typed once from the signed payload, then checked against the clock and the
 //! request. Nothing here is trusted until the signature has been verified.
 
+use crate::json::{Key, Scalar, StrictValue};
 use crate::Reason;
+use alloc::borrow::Cow;
 use alloc::string::String;
+use core::fmt;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Renditions cap from `aws:maximum-resolution`.
@@ -54,25 +58,24 @@ pub struct VerifiedClaims {
     pub max_resolution: Option<MaxResolution>,
     /// Session id from an SMD-style path token (`<sessionId>.<jwt>`).
     pub path_session_id: Option<String>,
-    /// Every claim as received (for policies added later, e.g. path scopes and bindings).
-    pub all: Map<String, Value>,
+    /// Every other claim, as received (path scopes, bindings, revocation ids, your own claims).
+    /// The claims typed above are not repeated here; [`VerifiedClaims::get`] reads both.
+    pub extra: Map<String, Value>,
 }
 
-fn numeric_date(map: &Map<String, Value>, name: &str) -> Result<Option<f64>, Reason> {
-    match map.get(name) {
-        None => Ok(None),
-        Some(Value::Number(n)) => n.as_f64().map(Some).ok_or(Reason::InvalidClaim),
-        Some(_) => Err(Reason::InvalidClaim),
-    }
-}
-
-fn string(map: &Map<String, Value>, name: &str) -> Result<Option<String>, Reason> {
-    match map.get(name) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(Reason::InvalidClaim),
-    }
-}
+/// The claims playgate types, in the order of the `seen` bits of [`ClaimsVisitor`].
+const TYPED: [&str; 10] = [
+    "exp",
+    "nbf",
+    "iat",
+    "aws:channel-arn",
+    "aws:access-control-allow-origin",
+    "aws:single-use-uuid",
+    "aws:viewer-id",
+    "aws:strict-origin-enforcement",
+    "aws:viewer-session-version",
+    "aws:maximum-resolution",
+];
 
 fn is_uuid(s: &str) -> bool {
     s.len() == 36
@@ -82,57 +85,182 @@ fn is_uuid(s: &str) -> bool {
         })
 }
 
+/// Claims read from a payload whose signature is not checked yet. A typed claim of the wrong type
+/// only sets `invalid`: it becomes `invalid_claim` after the signature check, so an unsigned
+/// token never learns more than `bad_signature`.
+#[derive(Default)]
+pub(crate) struct ParsedClaims {
+    claims: VerifiedClaims,
+    invalid: bool,
+}
+
+impl ParsedClaims {
+    /// Parses a JSON object strictly (duplicate member names at any depth are an error), typing
+    /// the claims playgate understands on the way without building a map for them.
+    pub(crate) fn parse(bytes: &[u8]) -> Option<ParsedClaims> {
+        serde_json::from_slice::<ParsedClaims>(bytes).ok()
+    }
+
+    fn from_map(map: Map<String, Value>) -> ParsedClaims {
+        let mut p = ParsedClaims::default();
+        for (name, value) in map {
+            match TYPED.iter().position(|t| *t == name) {
+                Some(i) => p.set(i, Scalar::from_value(value)),
+                None => {
+                    p.claims.extra.insert(name, value);
+                }
+            }
+        }
+        p
+    }
+
+    fn set(&mut self, i: usize, v: Scalar) {
+        let c = &mut self.claims;
+        let ok = match (i, v) {
+            (0..=2, Scalar::Int(n)) => set_date(c, i, n as f64),
+            (0..=2, Scalar::UInt(n)) => set_date(c, i, n as f64),
+            (0..=2, Scalar::Float(n)) => set_date(c, i, n),
+            (3, Scalar::Str(s)) => c.channel_arn.replace(s).is_none(),
+            (4, Scalar::Str(s)) => c.allow_origin.replace(s).is_none(),
+            (5, Scalar::Str(s)) => is_uuid(&s) && c.single_use_uuid.replace(s).is_none(),
+            (6, Scalar::Str(s)) => {
+                !(s.is_empty() || s.chars().count() > 40) && c.viewer_id.replace(s).is_none()
+            }
+            (7, Scalar::Bool(b)) => {
+                c.strict_origin = b;
+                true
+            }
+            (8, Scalar::Int(n)) => {
+                c.viewer_session_version = n;
+                true
+            }
+            (8, Scalar::UInt(n)) => match i64::try_from(n) {
+                Ok(n) => {
+                    c.viewer_session_version = n;
+                    true
+                }
+                Err(_) => false,
+            },
+            (9, Scalar::Str(s)) => {
+                c.max_resolution = match s.as_str() {
+                    "SD" => Some(MaxResolution::Sd),
+                    "HD" => Some(MaxResolution::Hd),
+                    "FULL_HD" => Some(MaxResolution::FullHd),
+                    _ => None,
+                };
+                c.max_resolution.is_some()
+            }
+            _ => false,
+        };
+        self.invalid |= !ok;
+    }
+
+    /// The verified claims, once the signature over them has been checked.
+    pub(crate) fn verified(self, kid: Option<String>) -> Result<VerifiedClaims, Reason> {
+        if self.invalid {
+            return Err(Reason::InvalidClaim);
+        }
+        Ok(VerifiedClaims { kid, ..self.claims })
+    }
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn set_date(c: &mut VerifiedClaims, i: usize, v: f64) -> bool {
+    let slot = match i {
+        0 => &mut c.exp,
+        1 => &mut c.nbf,
+        _ => &mut c.iat,
+    };
+    slot.replace(v).is_none()
+}
+
+impl<'de> Deserialize<'de> for ParsedClaims {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ClaimsVisitor)
+    }
+}
+
+struct ClaimsVisitor;
+
+impl<'de> Visitor<'de> for ClaimsVisitor {
+    type Value = ParsedClaims;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of claims")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<ParsedClaims, A::Error> {
+        let mut p = ParsedClaims::default();
+        let mut seen = 0u16;
+        while let Some(Key(name)) = access.next_key()? {
+            match TYPED.iter().position(|t| *t == name) {
+                Some(i) => {
+                    if seen & (1 << i) != 0 {
+                        return Err(de::Error::custom("duplicate member name"));
+                    }
+                    seen |= 1 << i;
+                    p.set(i, access.next_value()?);
+                }
+                None => {
+                    let StrictValue(value) = access.next_value()?;
+                    if p.claims.extra.insert(name.into_owned(), value).is_some() {
+                        return Err(de::Error::custom("duplicate member name"));
+                    }
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
 impl VerifiedClaims {
-    /// Types every claim playgate understands; a wrong type or value is `invalid_claim`.
+    /// Types every claim playgate understands from an already-verified map (e.g. the fields of an
+    /// EdgeAuth token); a wrong type or value is `invalid_claim`.
     pub(crate) fn from_map(kid: Option<String>, all: Map<String, Value>) -> Result<Self, Reason> {
-        let exp = numeric_date(&all, "exp")?;
-        let nbf = numeric_date(&all, "nbf")?;
-        let iat = numeric_date(&all, "iat")?;
-        let channel_arn = string(&all, "aws:channel-arn")?;
-        let allow_origin = string(&all, "aws:access-control-allow-origin")?;
-        let strict_origin = match all.get("aws:strict-origin-enforcement") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(Reason::InvalidClaim),
+        ParsedClaims::from_map(all).verified(kid)
+    }
+
+    /// A claim by name, typed or not (typed ones are rebuilt as JSON values; integral dates come
+    /// back as integers).
+    pub fn get(&self, name: &str) -> Option<Cow<'_, Value>> {
+        let s = |v: &Option<String>| v.as_ref().map(|s| Cow::Owned(Value::String(s.clone())));
+        let date = |v: Option<f64>| {
+            v.map(|d| {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+                let whole = d.abs() < 9.0e15 && (d as i64) as f64 == d;
+                Cow::Owned(if whole {
+                    #[allow(clippy::cast_possible_truncation)]
+                    Value::from(d as i64)
+                } else {
+                    serde_json::Number::from_f64(d).map_or(Value::Null, Value::Number)
+                })
+            })
         };
-        let single_use_uuid = string(&all, "aws:single-use-uuid")?;
-        if single_use_uuid.as_deref().is_some_and(|u| !is_uuid(u)) {
-            return Err(Reason::InvalidClaim);
+        match name {
+            "exp" => date(self.exp),
+            "nbf" => date(self.nbf),
+            "iat" => date(self.iat),
+            "aws:channel-arn" => s(&self.channel_arn),
+            "aws:access-control-allow-origin" => s(&self.allow_origin),
+            "aws:single-use-uuid" => s(&self.single_use_uuid),
+            "aws:viewer-id" => s(&self.viewer_id),
+            "aws:strict-origin-enforcement" => {
+                self.strict_origin.then_some(Cow::Owned(Value::Bool(true)))
+            }
+            "aws:viewer-session-version" => (self.viewer_session_version != 0)
+                .then(|| Cow::Owned(Value::from(self.viewer_session_version))),
+            "aws:maximum-resolution" => self.max_resolution.map(|m| {
+                Cow::Owned(Value::String(
+                    match m {
+                        MaxResolution::Sd => "SD",
+                        MaxResolution::Hd => "HD",
+                        MaxResolution::FullHd => "FULL_HD",
+                    }
+                    .into(),
+                ))
+            }),
+            _ => self.extra.get(name).map(Cow::Borrowed),
         }
-        let viewer_id = string(&all, "aws:viewer-id")?;
-        if viewer_id
-            .as_deref()
-            .is_some_and(|v| v.is_empty() || v.chars().count() > 40)
-        {
-            return Err(Reason::InvalidClaim);
-        }
-        let viewer_session_version = match all.get("aws:viewer-session-version") {
-            None => 0,
-            Some(Value::Number(n)) => n.as_i64().ok_or(Reason::InvalidClaim)?,
-            Some(_) => return Err(Reason::InvalidClaim),
-        };
-        let max_resolution = match string(&all, "aws:maximum-resolution")?.as_deref() {
-            None => None,
-            Some("SD") => Some(MaxResolution::Sd),
-            Some("HD") => Some(MaxResolution::Hd),
-            Some("FULL_HD") => Some(MaxResolution::FullHd),
-            Some(_) => return Err(Reason::InvalidClaim),
-        };
-        Ok(VerifiedClaims {
-            kid,
-            exp,
-            nbf,
-            iat,
-            channel_arn,
-            allow_origin,
-            strict_origin,
-            single_use_uuid,
-            viewer_id,
-            viewer_session_version,
-            max_resolution,
-            path_session_id: None,
-            all,
-        })
     }
 
     /// `exp`/`nbf`/lifetime against `now`. `exp == now` is expired (an expiry instant is the first
@@ -245,6 +373,56 @@ mod tests {
             "https://.example.com"
         ));
         assert!(!origin_allowed("", "https://a.com"));
+    }
+
+    #[test]
+    fn typed_parse_is_strict_and_defers_type_errors() {
+        let parse = |j: &str| ParsedClaims::parse(j.as_bytes());
+        // Duplicates among typed claims, among other claims, and nested, are parse errors.
+        assert!(parse(r#"{"exp":1,"exp":2}"#).is_none());
+        assert!(parse(r#"{"sid":"a","sid":"a"}"#).is_none());
+        assert!(parse(r#"{"x":{"a":1,"a":1}}"#).is_none());
+        assert!(parse(r#"{"exp":{"a":1,"a":1}}"#).is_none());
+        assert!(parse(r#"{"exp":1} x"#).is_none());
+        assert!(parse("[1]").is_none());
+        // A wrong type parses, and becomes invalid_claim only when the claims are taken as verified.
+        for bad in [
+            r#"{"exp":"1"}"#,
+            r#"{"exp":null}"#,
+            r#"{"aws:viewer-session-version":1.5}"#,
+            r#"{"aws:viewer-session-version":18446744073709551615}"#,
+            r#"{"aws:maximum-resolution":"4K"}"#,
+            r#"{"aws:single-use-uuid":"x"}"#,
+            r#"{"aws:viewer-id":""}"#,
+            r#"{"aws:strict-origin-enforcement":1}"#,
+        ] {
+            let p = parse(bad).unwrap_or_else(|| panic!("{bad} parses"));
+            assert_eq!(p.verified(None).err(), Some(Reason::InvalidClaim), "{bad}");
+        }
+        let c = parse(
+            r#"{"exp":1800000000,"iat":1.5,"aws:viewer-session-version":3,"sid":"s","paths":["/a/*"],"a\u0062":1}"#,
+        )
+        .unwrap()
+        .verified(None)
+        .unwrap();
+        assert_eq!(c.exp, Some(1_800_000_000.0));
+        assert_eq!(
+            c.get("exp").as_deref(),
+            Some(&Value::from(1_800_000_000u64))
+        );
+        assert_eq!(c.get("iat").as_deref(), Some(&Value::from(1.5)));
+        assert_eq!(
+            c.get("aws:viewer-session-version").as_deref(),
+            Some(&Value::from(3))
+        );
+        assert_eq!(c.get("sid").as_deref(), Some(&Value::from("s")));
+        assert_eq!(
+            c.get("ab").as_deref(),
+            Some(&Value::from(1)),
+            "escaped member names"
+        );
+        assert!(c.get("exp").is_some() && !c.extra.contains_key("exp"));
+        assert!(c.get("nope").is_none());
     }
 
     #[test]

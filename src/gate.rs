@@ -370,8 +370,9 @@ impl Gate {
             let claims = match hit {
                 Some(hit) => hit,
                 None => {
-                    let (kid, map) = UntrustedJwt::parse(token)?.verify(&self.keys, host.es384)?;
-                    let mut claims = VerifiedClaims::from_map(kid, map)?;
+                    let (kid, parsed) =
+                        UntrustedJwt::parse(token)?.verify(&self.keys, host.es384)?;
+                    let mut claims = parsed.verified(kid)?;
                     claims.path_session_id = session.map(ToString::to_string);
                     let claims = Arc::new(claims);
                     if let Some(c) = cache {

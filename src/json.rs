@@ -2,6 +2,7 @@
 //! name at any depth is an error (parsers disagree on whether the first or last member wins, which
 //! makes duplicates a classic confusion attack on tokens).
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -12,6 +13,7 @@ use serde_json::{Map, Value};
 pub(crate) struct StrictValue(pub Value);
 
 /// Parses `bytes` as one JSON value, rejecting duplicate member names anywhere.
+#[cfg(test)]
 pub(crate) fn parse_strict(bytes: &[u8]) -> Option<Value> {
     serde_json::from_slice::<StrictValue>(bytes)
         .ok()
@@ -19,6 +21,7 @@ pub(crate) fn parse_strict(bytes: &[u8]) -> Option<Value> {
 }
 
 /// Parses `bytes` as a JSON object, rejecting duplicate member names anywhere.
+#[cfg(test)]
 pub(crate) fn parse_strict_object(bytes: &[u8]) -> Option<Map<String, Value>> {
     match parse_strict(bytes)? {
         Value::Object(map) => Some(map),
@@ -81,6 +84,100 @@ impl<'de> Visitor<'de> for StrictVisitor {
             }
         }
         Ok(Value::Object(map))
+    }
+}
+
+/// A member name, borrowed from the input when it has no escapes.
+pub(crate) struct Key<'de>(pub Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.into())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(V)
+    }
+}
+
+/// A member value read for a typed field: scalars are kept, anything else (objects, arrays, null)
+/// is parsed strictly — duplicates inside are still an error — and reduced to `Other`, so that a
+/// wrong type can be reported after the signature check rather than as a parse failure.
+pub(crate) enum Scalar {
+    Str(String),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Bool(bool),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar::UInt(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.into()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Other)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Scalar, A::Error> {
+                StrictVisitor.visit_seq(seq).map(|_| Scalar::Other)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Scalar, A::Error> {
+                StrictVisitor.visit_map(map).map(|_| Scalar::Other)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+impl Scalar {
+    /// From a JSON value (claims built from a map rather than parsed).
+    pub(crate) fn from_value(v: Value) -> Scalar {
+        match v {
+            Value::String(s) => Scalar::Str(s),
+            Value::Bool(b) => Scalar::Bool(b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => Scalar::UInt(u),
+                (_, Some(i), _) => Scalar::Int(i),
+                (_, _, Some(f)) => Scalar::Float(f),
+                _ => Scalar::Other,
+            },
+            _ => Scalar::Other,
+        }
     }
 }
 

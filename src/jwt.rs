@@ -1,10 +1,12 @@
 //! JWS compact tokens: strict parsing into an untrusted token, then signature verification with a
 //! configured key through jwt-compact's algorithms. The key decides the algorithm.
 
+use crate::claims::ParsedClaims;
 use crate::config::{field, Alg, ConfigError, KeyConfig};
 use crate::es384::{Es384, Es384Signature, Es384Verifier, VerifyingKey};
-use crate::json::parse_strict_object;
+use crate::json::{Key, Scalar, StrictValue};
 use crate::Reason;
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,7 +14,7 @@ use base64::Engine;
 use core::fmt;
 use hmac::{Hmac, Mac};
 use jwt_compact::Algorithm;
-use serde_json::{Map, Value};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use sha2::{Sha256, Sha384, Sha512};
 
 /// Header members that would let a token choose its own key or certificate: never honoured.
@@ -208,7 +210,58 @@ pub(crate) struct UntrustedJwt<'t> {
     pub kid: Option<String>,
     signed: &'t [u8],
     signature: Vec<u8>,
-    claims: Map<String, Value>,
+    claims: ParsedClaims,
+}
+
+/// The JOSE header members playgate reads; every other member is parsed (strictly) and ignored.
+#[derive(Default)]
+struct Header {
+    alg: Option<Scalar>,
+    kid: Option<Scalar>,
+    cty: Option<Scalar>,
+    /// Read only to reject a duplicate `typ` without allocating for the common header.
+    typ: Option<Scalar>,
+    forbidden: bool,
+}
+
+impl<'de> Deserialize<'de> for Header {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Header;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JOSE header object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Header, A::Error> {
+                let mut h = Header::default();
+                // Other member names, to reject duplicates among them too.
+                let mut others: Vec<Cow<'de, str>> = Vec::new();
+                while let Some(Key(name)) = access.next_key()? {
+                    let slot = match &*name {
+                        "alg" => &mut h.alg,
+                        "kid" => &mut h.kid,
+                        "cty" => &mut h.cty,
+                        "typ" => &mut h.typ,
+                        other => {
+                            h.forbidden |= FORBIDDEN_HEADER_MEMBERS.contains(&other);
+                            // Headers are small (the token length is capped): a linear scan is fine.
+                            if others.contains(&name) || others.len() >= 256 {
+                                return Err(de::Error::custom("duplicate or too many members"));
+                            }
+                            let StrictValue(_) = access.next_value()?;
+                            others.push(name);
+                            continue;
+                        }
+                    };
+                    if slot.replace(access.next_value()?).is_some() {
+                        return Err(de::Error::custom("duplicate member name"));
+                    }
+                }
+                Ok(h)
+            }
+        }
+        deserializer.deserialize_map(V)
+    }
 }
 
 impl<'t> UntrustedJwt<'t> {
@@ -225,31 +278,28 @@ impl<'t> UntrustedJwt<'t> {
             return Err(Reason::MalformedToken);
         }
         let header = b64u_decode(h)
-            .and_then(|b| parse_strict_object(&b))
+            .and_then(|b| serde_json::from_slice::<Header>(&b).ok())
             .ok_or(Reason::MalformedToken)?;
         let claims = b64u_decode(p)
-            .and_then(|b| parse_strict_object(&b))
+            .and_then(|b| ParsedClaims::parse(&b))
             .ok_or(Reason::MalformedToken)?;
         let signature = b64u_decode(s).ok_or(Reason::MalformedToken)?;
-        let alg = match header.get("alg") {
-            Some(Value::String(a)) => a.clone(),
+        let alg = match header.alg {
+            Some(Scalar::Str(a)) => a,
             _ => return Err(Reason::MalformedToken),
         };
-        let kid = match header.get("kid") {
+        let kid = match header.kid {
             None => None,
-            Some(Value::String(k)) => Some(k.clone()),
+            Some(Scalar::Str(k)) => Some(k),
             Some(_) => return Err(Reason::MalformedToken),
         };
-        if FORBIDDEN_HEADER_MEMBERS
-            .iter()
-            .any(|m| header.contains_key(*m))
-        {
+        if header.forbidden {
             return Err(Reason::ForbiddenHeader);
         }
         // We only ever verify JSON claims: a content type announcing anything else is refused.
-        match header.get("cty") {
+        match header.cty {
             None => {}
-            Some(Value::String(c)) if c.eq_ignore_ascii_case("json") => {}
+            Some(Scalar::Str(c)) if c.eq_ignore_ascii_case("json") => {}
             Some(_) => return Err(Reason::ForbiddenHeader),
         }
         let signed_len = h.len() + 1 + p.len();
@@ -272,7 +322,7 @@ impl<'t> UntrustedJwt<'t> {
         self,
         keys: &[PreparedKey],
         host: Option<&dyn Es384Verifier>,
-    ) -> Result<(Option<String>, Map<String, Value>), Reason> {
+    ) -> Result<(Option<String>, ParsedClaims), Reason> {
         match &self.kid {
             Some(kid) => {
                 let key = keys

@@ -317,7 +317,8 @@ impl Policy {
         req: &Request<'_>,
         uri: &mut String,
     ) -> Result<(), Reason> {
-        let scope = claims.all.get(&self.paths_claim);
+        let scope = claims.get(&self.paths_claim);
+        let scope = scope.as_deref();
         if self.normalise_always || scope.is_some() || akamai.is_some() {
             *uri = normalize(uri).map_err(|_| Reason::BadRequest)?;
         }
@@ -362,8 +363,10 @@ impl Policy {
         akamai_ip: Option<&str>,
         req: &Request<'_>,
     ) -> Result<(), Reason> {
-        let plain = claims.all.get(&self.ip_claim);
-        let digest = match claims.all.get(&self.bind_claim) {
+        let plain = claims.get(&self.ip_claim);
+        let plain = plain.as_deref();
+        let bound = claims.get(&self.bind_claim);
+        let digest = match bound.as_deref() {
             None => None,
             Some(Value::Object(o)) => Some(digest_parts(o)?),
             Some(_) => return Err(Reason::InvalidClaim),

@@ -1086,9 +1086,16 @@ impl RevocationPolicy {
     pub fn items<'c>(&self, claims: &'c VerifiedClaims) -> Vec<Revocable<'c>> {
         let mut items = Vec::new();
         for (name, kind) in &self.claims {
-            match claims.all.get(name.as_str()) {
+            let value = claims.get(name.as_str());
+            match value.as_deref() {
                 Some(serde_json::Value::String(s)) => {
-                    items.push(Revocable::Id(*kind, Cow::Borrowed(s.as_str())));
+                    let id = match &value {
+                        Some(Cow::Borrowed(serde_json::Value::String(b))) => {
+                            Cow::Borrowed(b.as_str())
+                        }
+                        _ => Cow::Owned(s.clone()),
+                    };
+                    items.push(Revocable::Id(*kind, id));
                 }
                 // Integer ids (e.g. `"sid": 42`) are looked up by their decimal text.
                 Some(serde_json::Value::Number(n)) if n.is_i64() || n.is_u64() => {

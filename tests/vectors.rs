@@ -334,8 +334,8 @@ fn rfc7515_a1_through_the_gate() {
             assert_eq!(a.forward.querystring, "x=1");
             assert_eq!(a.claims.exp, Some(RFC7515_A1_EXP as f64));
             assert_eq!(a.claims.kid.as_deref(), Some("rfc7515-a1"));
-            assert_eq!(a.claims.all["iss"], "joe");
-            assert_eq!(a.claims.all["http://example.com/is_root"], true);
+            assert_eq!(a.claims.extra["iss"], "joe");
+            assert_eq!(a.claims.extra["http://example.com/is_root"], true);
             counts.insert("allowed at exp - 1".to_string(), 1);
         }
         playgate::Decision::Deny(d) => panic!("RFC 7515 A.1 denied: {}", d.reason.code()),

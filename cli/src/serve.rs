@@ -624,7 +624,7 @@ impl Demo {
                 None,
                 a.claims.path_session_id.clone().or_else(|| {
                     a.claims
-                        .all
+                        .extra
                         .get("sid")
                         .and_then(|v| v.as_str())
                         .map(String::from)
