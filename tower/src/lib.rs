@@ -258,8 +258,7 @@ pub fn check<B>(
         .headers()
         .get_all(COOKIE)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie_pairs)
+        .flat_map(|v| cookie_pairs(v.as_bytes()))
         .collect();
     let view = playgate::Request {
         method: req.method().as_str(),
@@ -272,14 +271,25 @@ pub fn check<B>(
     gate.check_with(&view, now, revocation)
 }
 
-/// RFC 6265 `name=value; name2=value2` pairs, as the core's event adapters split them.
-fn cookie_pairs(value: &str) -> impl Iterator<Item = (&str, &str)> {
-    value
-        .split(';')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.split_once('='))
-        .map(|(n, v)| (n.trim(), v.trim()))
+/// RFC 6265 `name=value; name2=value2` pairs, as the core's event adapters split them. Split on
+/// bytes, not after `to_str`: a whole `Cookie` header dropped for one non-ASCII byte would hide a
+/// repeated token cookie in it. A value that is not visible ASCII is kept as "" (so a repeated
+/// cookie stays ambiguous, and a token cookie is `malformed_token`); a non-UTF-8 name is dropped.
+fn cookie_pairs(value: &[u8]) -> impl Iterator<Item = (&str, &str)> {
+    value.split(|&b| b == b';').filter_map(|pair| {
+        let mut halves = pair.splitn(2, |&b| b == b'=');
+        let name = std::str::from_utf8(halves.next()?.trim_ascii()).ok()?;
+        let value = halves.next()?.trim_ascii();
+        let visible = value
+            .iter()
+            .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b));
+        let value = if visible {
+            std::str::from_utf8(value).unwrap_or("")
+        } else {
+            ""
+        };
+        Some((name, value))
+    })
 }
 
 fn client_ip<B>(req: &Request<B>, source: &ClientIp) -> String {
