@@ -46,6 +46,48 @@ function forwardedRequest(input, forward) {
   return { ...doc, uri: forward.uri, querystring: forward.querystring };
 }
 
+function argumentError(message) {
+  const e = new TypeError(message);
+  e.code = 'invalid_argument';
+  return e;
+}
+
+function optionalString(opts, name) {
+  const v = opts[name];
+  if (v !== undefined && typeof v !== 'string') throw argumentError(`opts.${name} must be a string`);
+  return v;
+}
+
+// The URL to put a token in: `opts.url`, or `opts.base` (scheme://host, optional) + `opts.path`.
+function targetUrl(opts) {
+  if (opts.url !== undefined) {
+    if (opts.base !== undefined || opts.path !== undefined) throw argumentError('give opts.url or opts.base + opts.path, not both');
+    return optionalString(opts, 'url');
+  }
+  const base = optionalString(opts, 'base') ?? '';
+  const path = optionalString(opts, 'path');
+  if (path === undefined) throw argumentError('opts.url or opts.path is required');
+  return base.replace(/\/+$/, '') + path;
+}
+
+// The path of a URL (`/p`, or `scheme://host/p`), without the query: what an Akamai URL token opens
+// (as `playgate mint-akamai --url` does).
+function urlPath(url) {
+  const scheme = url.indexOf('://');
+  let rest = url;
+  if (scheme >= 0) {
+    const slash = url.indexOf('/', scheme + 3);
+    rest = slash < 0 ? '' : url.slice(slash);
+  }
+  const q = rest.indexOf('?');
+  return q < 0 ? rest : rest.slice(0, q);
+}
+
+function seconds(v, what) {
+  if (!Number.isFinite(v)) throw argumentError(`${what} must be a number of seconds`);
+  return Math.floor(v);
+}
+
 function claimsWithExpiry(claims, opts) {
   if (opts.expiresIn === undefined) return claims;
   if (!Number.isFinite(opts.expiresIn)) throw new TypeError('opts.expiresIn must be a number of seconds');
@@ -194,5 +236,69 @@ export function bindApi(raw) {
     }
   }
 
-  return { Gate, SigningKey, mint };
+  /**
+   * Mints a JWT and returns the playback URL carrying it (`playgate::mint::playback_url`):
+   * `opts.url` (or `opts.base` + `opts.path`), `placement` `'query'` (default; parameter `param`,
+   * default `token`) or `'path'` (first path segment, `sessionId` optional), plus `mint`'s options.
+   */
+  function playbackUrl(signingKey, claims, opts = {}) {
+    if (opts === null || typeof opts !== 'object') throw argumentError('opts must be an object');
+    const url = targetUrl(opts);
+    const placement = opts.placement === undefined ? 'query' : opts.placement;
+    if (placement !== 'query' && placement !== 'path') throw argumentError("opts.placement must be 'query' or 'path'");
+    const param = optionalString(opts, 'param');
+    const session = optionalString(opts, 'sessionId');
+    if (placement === 'query' && session !== undefined) throw argumentError("opts.sessionId needs placement 'path'");
+    if (placement === 'path' && param !== undefined) throw argumentError("opts.param needs placement 'query'");
+    const token = mint(signingKey, claims, opts);
+    return raw().playbackUrl(url, token, placement === 'path', param === undefined ? 'token' : param, session);
+  }
+
+  /**
+   * Mints an Akamai Auth Token 2.0 token (`playgate::akamai::mint`). `key`: the key as hex, or a
+   * config entry `{ secret_hex }`. `opts`: `acl` (`!`-separated) or `url` (a URL token for that URL's
+   * path), `exp` or `expiresIn` (default 3600, from `now`), `st`, `ip`, `id`, `data`,
+   * `algorithm` (`sha256` default, `sha1`, `md5`), `salt`.
+   */
+  function mintAkamai(key, opts = {}) {
+    if (opts === null || typeof opts !== 'object') throw argumentError('opts must be an object');
+    const hex = typeof key === 'string' ? key : key !== null && typeof key === 'object' ? key.secret_hex : undefined;
+    if (typeof hex !== 'string') {
+      const e = new TypeError('the Akamai key must be a hex string or { secret_hex }');
+      e.code = 'invalid_config';
+      e.field = 'secret_hex';
+      throw e;
+    }
+    let exp;
+    if (opts.exp !== undefined) {
+      if (opts.expiresIn !== undefined) throw argumentError('give opts.exp or opts.expiresIn, not both');
+      exp = opts.exp;
+      if (typeof exp !== 'number') throw argumentError('opts.exp must be a number of seconds');
+    } else {
+      const now = opts.now === undefined ? nowSeconds() : seconds(opts.now, 'opts.now');
+      exp = Math.floor(now) + seconds(opts.expiresIn === undefined ? 3600 : opts.expiresIn, 'opts.expiresIn');
+    }
+    if (opts.st !== undefined && typeof opts.st !== 'number') throw argumentError('opts.st must be a number of seconds');
+    const url = opts.url !== undefined || opts.path !== undefined ? urlPath(targetUrl(opts)) : undefined;
+    const algorithm = opts.algorithm === undefined ? 'sha256' : opts.algorithm;
+    if (typeof algorithm !== 'string') throw argumentError('opts.algorithm must be a string');
+    return raw().mintAkamai(
+      hex, algorithm, optionalString(opts, 'salt'), optionalString(opts, 'ip'), opts.st, exp,
+      optionalString(opts, 'acl'), optionalString(opts, 'id'), optionalString(opts, 'data'), url,
+    );
+  }
+
+  /**
+   * Mints an Akamai token (as `mintAkamai`) and returns `opts.url` (or `base` + `path`) carrying it
+   * in the query parameter `opts.param` (default `__token__`; `hdnts` is the other usual name).
+   */
+  function akamaiPlaybackUrl(key, opts = {}) {
+    if (opts === null || typeof opts !== 'object') throw argumentError('opts must be an object');
+    const url = targetUrl(opts);
+    const param = optionalString(opts, 'param');
+    const token = mintAkamai(key, opts);
+    return raw().playbackUrl(url, token, false, param === undefined ? '__token__' : param, undefined);
+  }
+
+  return { Gate, SigningKey, mint, playbackUrl, mintAkamai, akamaiPlaybackUrl };
 }

@@ -2,5 +2,5 @@
 // process share one WebAssembly instance.
 import api from './index.cjs';
 
-export const { Gate, SigningKey, mint } = api;
+export const { Gate, SigningKey, mint, playbackUrl, mintAkamai, akamaiPlaybackUrl } = api;
 export default api;

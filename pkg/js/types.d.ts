@@ -39,6 +39,7 @@ export type TokenSource =
   | { query: string }
   | { cookie: string }
   | { bearer: true }
+  | { header: string }
   | { path_segment: true };
 
 /** The one configuration format of every playgate surface (docs/contracts.md §1). */
@@ -54,6 +55,14 @@ export interface Config {
   deny?: { missing_token_status?: number; status?: number; debug?: boolean };
   /** Revocation lookups (docs/revocation.md §4). */
   revocation?: RevocationConfig;
+  /** Path scopes (docs/contracts.md §5.1). */
+  paths?: { claim?: string; exempt?: string[]; require?: boolean };
+  /** Viewer binding (§5.2). */
+  binding?: Record<string, unknown>;
+  /** Rendition → lines for `aws:maximum-resolution` (§5.3). */
+  resolution?: { renditions: { pattern: string; lines: number }[] };
+  /** Akamai Auth Token 2.0 (§5.4): the first key is current, the rest transition keys. */
+  akamai?: { keys: { kid: string; secret_hex: string }[]; algorithm?: 'sha256' | 'sha1' | 'md5'; salt?: string };
 }
 
 /** The plain request shape (docs/contracts.md §2). */
@@ -213,3 +222,93 @@ export declare function mint(
   claims: Record<string, unknown>,
   opts?: MintOptions,
 ): string;
+
+/** Where the token goes in the URL: target and placement. Give `url`, or `base` + `path`. */
+export type UrlTarget =
+  | { /** `/path[?query]` or `scheme://host/path[?query]`. */ url: string; base?: never; path?: never }
+  | { /** `scheme://host` (optional). */ base?: string; /** `/path[?query]`. */ path: string; url?: never };
+
+export type PlaybackUrlOptions = MintOptions &
+  UrlTarget &
+  (
+    | { /** Query parameter (default). */ placement?: 'query'; /** Parameter name (default `token`). */ param?: string; sessionId?: never }
+    | {
+        /** First path segment (`/<token>/path`): relative URIs in HLS/DASH manifests keep it. */
+        placement: 'path';
+        /** Put `/<sessionId>.<token>/` (SMD style); `[A-Za-z0-9_~-]+`. */
+        sessionId?: string;
+        param?: never;
+      }
+  );
+
+/** Thrown when a playback URL cannot be built. */
+export interface UrlError extends TypeError {
+  code: 'invalid_url';
+  /** `not_absolute` (path not starting with `/`), `not_path_safe` (only a JWT, and a session id
+   * without `.`/`/`, can be a path segment), `bad_param` (empty name or one with `&`, `=`, `#`, `?`). */
+  detail: 'not_absolute' | 'not_path_safe' | 'bad_param';
+}
+
+/** Thrown when an Akamai token cannot be minted from the given fields. */
+export interface AkamaiClaimsError extends TypeError {
+  code: 'invalid_claims';
+  /** `no_scope`: neither `acl` nor `url`; `bad_value`: an empty field or one containing `~`. */
+  detail: 'no_scope' | 'bad_value';
+}
+
+/** An Akamai key: hex (Akamai's format), or a gate-config `akamai.keys[]` entry. */
+export type AkamaiKeyDocument = string | { kid?: string; secret_hex: string };
+
+export type AkamaiAlgorithm = 'sha256' | 'sha1' | 'md5';
+
+interface AkamaiFields {
+  /** Start time (`st`, Unix seconds). */
+  st?: number;
+  /** Expiry (`exp`, Unix seconds). Default: `floor(now) + expiresIn`. */
+  exp?: number;
+  /** Lifetime in seconds when `exp` is not given (default 3600). */
+  expiresIn?: number;
+  /** Clock for `expiresIn` (Unix seconds; default the system clock). */
+  now?: number;
+  /** Bind the token to one client IP (`ip`). */
+  ip?: string;
+  /** Session id field (`id`). */
+  id?: string;
+  /** Opaque data field (`data`). */
+  data?: string;
+  /** HMAC hash (default `sha256`). */
+  algorithm?: AkamaiAlgorithm;
+  /** Salt, when the gate is configured with one. */
+  salt?: string;
+}
+
+/**
+ * Akamai token fields. `acl` (`!`-separated patterns, `*` crosses `/`) makes an ACL token; without
+ * it, `url` (or `base` + `path`) makes a URL token for that URL's path.
+ */
+export type AkamaiMintOptions = AkamaiFields &
+  ({ acl: string; url?: string; base?: string; path?: string } | ({ acl?: undefined } & UrlTarget));
+
+export type AkamaiPlaybackUrlOptions = AkamaiFields &
+  UrlTarget & {
+    acl?: string;
+    /** Query parameter (default `__token__`; `hdnts` is the other usual name). */
+    param?: string;
+  };
+
+/**
+ * Mints a JWT with `signingKey` and returns `opts.url` (or `base` + `path`) carrying it in the query
+ * (`param`, default `token`) or as the first path segment. Throws a {@link UrlError} for a URL the
+ * token cannot be put in.
+ */
+export declare function playbackUrl(
+  signingKey: SigningKey | SigningKeyDocument | string,
+  claims: Record<string, unknown>,
+  opts: PlaybackUrlOptions,
+): string;
+
+/** Mints an Akamai Auth Token 2.0 token (`ip, st, exp, acl, id, data, hmac`). Throws an {@link AkamaiClaimsError}. */
+export declare function mintAkamai(key: AkamaiKeyDocument, opts: AkamaiMintOptions): string;
+
+/** Mints an Akamai token and returns the URL carrying it in the query. */
+export declare function akamaiPlaybackUrl(key: AkamaiKeyDocument, opts: AkamaiPlaybackUrlOptions): string;

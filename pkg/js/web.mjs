@@ -1,11 +1,13 @@
 // Web / workers entry (ESM). Runtimes that refuse to compile WebAssembly from bytes (Cloudflare
 // Workers, Vercel edge) import `playgate/playgate.wasm` as a compiled `WebAssembly.Module` and pass
 // it to `initSync`; browsers and Deno may `await init()` (fetches the .wasm beside this file).
-import initWasm, { initSync as initWasmSync, RawGate, RawSigningKey } from './playgate_wasm.mjs';
+import initWasm, {
+  initSync as initWasmSync, RawGate, RawSigningKey, playbackUrl as rawPlaybackUrl, mintAkamai as rawMintAkamai,
+} from './playgate_wasm.mjs';
 import { bindApi } from './api.mjs';
 
 let ready = false;
-const bindings = { RawGate, RawSigningKey };
+const bindings = { RawGate, RawSigningKey, playbackUrl: rawPlaybackUrl, mintAkamai: rawMintAkamai };
 
 function raw() {
   if (!ready) throw new Error('playgate: call init() or initSync(module) before use');
@@ -26,5 +28,5 @@ export function initSync(module) {
   ready = true;
 }
 
-export const { Gate, SigningKey, mint } = bindApi(raw);
+export const { Gate, SigningKey, mint, playbackUrl, mintAkamai, akamaiPlaybackUrl } = bindApi(raw);
 export default init;

@@ -10,17 +10,24 @@
 )]
 
 use js_sys::{Error, Reflect};
+use playgate::akamai::{self, AkamaiAlg, AkamaiClaims, AkamaiKey, AkamaiMintError};
 use playgate::event::OwnedRequest;
-use playgate::mint::SigningKey;
+use playgate::mint::{self, Placement, SigningKey, UrlError};
 use playgate::revocation::{FilterError, RevocationFilter, RevocationSource};
 use playgate::{CachingGate, ConfigError, Decision, Gate};
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-/// An `Error` carrying a stable `code` (and `field` for configuration errors).
+/// An `Error` (a real `TypeError` for that name) carrying a stable `code` (and `field` for
+/// configuration errors).
 fn coded_error(name: &str, code: &str, message: &str, field: Option<&str>) -> JsValue {
-    let e = Error::new(message);
-    e.set_name(name);
+    let e: Error = if name == "TypeError" {
+        js_sys::TypeError::new(message).into()
+    } else {
+        let e = Error::new(message);
+        e.set_name(name);
+        e
+    };
     // Setting own properties on a fresh Error object cannot fail.
     let _ = Reflect::set(&e, &"code".into(), &code.into());
     if let Some(f) = field {
@@ -202,4 +209,104 @@ impl RawSigningKey {
             .mint(&claims, with_kid)
             .map_err(|e| coded_error("TypeError", "invalid_claims", &e.to_string(), None))
     }
+}
+
+fn url_error(e: UrlError) -> JsValue {
+    let detail = match e {
+        UrlError::NotAbsolute => "not_absolute",
+        UrlError::NotPathSafe => "not_path_safe",
+        UrlError::BadParam => "bad_param",
+    };
+    let err = coded_error("TypeError", "invalid_url", &e.to_string(), None);
+    let _ = Reflect::set(&err, &"detail".into(), &detail.into());
+    err
+}
+
+/// `playgate::mint::playback_url`: `url` with `token` in the query parameter `param`
+/// (`path_segment` false) or as the first path segment, optionally `<session>.<token>`.
+#[wasm_bindgen(js_name = playbackUrl)]
+pub fn playback_url(
+    url: &str,
+    token: &str,
+    path_segment: bool,
+    param: &str,
+    session: Option<String>,
+) -> Result<String, JsValue> {
+    let placement = if path_segment {
+        Placement::PathSegment {
+            session: session.as_deref(),
+        }
+    } else {
+        Placement::Query(param)
+    };
+    mint::playback_url(url, token, placement).map_err(url_error)
+}
+
+/// `playgate::akamai::mint`: an Akamai Auth Token 2.0 token. `key_hex` is the key as hex,
+/// `algorithm` `sha256` | `sha1` | `md5`; `url` (the path of a URL token) is used only without `acl`.
+#[wasm_bindgen(js_name = mintAkamai)]
+#[allow(clippy::too_many_arguments)]
+pub fn mint_akamai(
+    key_hex: &str,
+    algorithm: &str,
+    salt: Option<String>,
+    ip: Option<String>,
+    st: Option<f64>,
+    exp: f64,
+    acl: Option<String>,
+    id: Option<String>,
+    data: Option<String>,
+    url: Option<String>,
+) -> Result<String, JsValue> {
+    let key = AkamaiKey::from_hex("js", key_hex).ok_or_else(|| {
+        coded_error(
+            "ConfigError",
+            "invalid_config",
+            "secret_hex: expected an even-length hex string",
+            Some("secret_hex"),
+        )
+    })?;
+    let alg = match algorithm {
+        "sha256" => AkamaiAlg::Sha256,
+        "sha1" => AkamaiAlg::Sha1,
+        "md5" => AkamaiAlg::Md5,
+        _ => {
+            return Err(coded_error(
+                "ConfigError",
+                "invalid_config",
+                "algorithm: expected one of sha256, sha1, md5",
+                Some("algorithm"),
+            ))
+        }
+    };
+    let seconds = |v: f64, what: &str| {
+        if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0 {
+            Ok(v as u64)
+        } else {
+            Err(coded_error(
+                "TypeError",
+                "invalid_argument",
+                &format!("{what} must be a non-negative integer number of seconds"),
+                None,
+            ))
+        }
+    };
+    let claims = AkamaiClaims {
+        ip: ip.as_deref(),
+        st: st.map(|v| seconds(v, "st")).transpose()?,
+        exp: seconds(exp, "exp")?,
+        acl: acl.as_deref(),
+        id: id.as_deref(),
+        data: data.as_deref(),
+        url: url.as_deref(),
+    };
+    akamai::mint(&claims, &key, alg, salt.as_deref()).map_err(|e| {
+        let detail = match e {
+            AkamaiMintError::NoScope => "no_scope",
+            AkamaiMintError::BadValue => "bad_value",
+        };
+        let err = coded_error("TypeError", "invalid_claims", &e.to_string(), None);
+        let _ = Reflect::set(&err, &"detail".into(), &detail.into());
+        err
+    })
 }
