@@ -43,12 +43,18 @@ impl core::fmt::Debug for TokenCache {
     }
 }
 
-/// A word-at-a-time multiplicative hash (FxHash-style): cheap and allocation-free. It only picks a
-/// slot; entries are always compared in full, so collisions cost a miss, never a wrong answer.
+/// Picks a slot from the token's last 32 bytes (the signature: MAC or ECDSA output, unpredictable
+/// without the key), its length and the session id, with a word-at-a-time multiplicative hash
+/// (FxHash-style): cheap and allocation-free, and independent of the token's length. It only picks
+/// a slot; entries are always compared in full, so collisions cost a miss, never a wrong answer.
 fn slot_hash(token: &str, session: Option<&str>) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
+    fn tail(s: &str) -> &[u8] {
+        let b = s.as_bytes();
+        b.get(b.len().saturating_sub(32)..).unwrap_or(b)
+    }
     let mut h: u64 = 0;
-    for part in [token.as_bytes(), session.unwrap_or("").as_bytes()] {
+    for part in [tail(token), tail(session.unwrap_or(""))] {
         let mut chunks = part.chunks_exact(8);
         for c in &mut chunks {
             let mut w = [0u8; 8];
@@ -58,8 +64,9 @@ fn slot_hash(token: &str, session: Option<&str>) -> u64 {
         for &b in chunks.remainder() {
             h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
         }
-        h = (h.rotate_left(5) ^ part.len() as u64).wrapping_mul(K);
     }
+    h = (h.rotate_left(5) ^ token.len() as u64).wrapping_mul(K);
+    h = (h.rotate_left(5) ^ session.map_or(0, |s| s.len() as u64 + 1)).wrapping_mul(K);
     h ^ (h >> 29)
 }
 

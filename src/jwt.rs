@@ -4,7 +4,7 @@
 use crate::claims::ParsedClaims;
 use crate::config::{field, Alg, ConfigError, KeyConfig};
 use crate::es384::{Es384, Es384Signature, Es384Verifier, VerifyingKey};
-use crate::json::{Key, Scalar, StrictValue};
+use crate::json::{Key, StrictValue, Text};
 use crate::Reason;
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -53,6 +53,19 @@ impl fmt::Debug for PreparedKey {
 pub(crate) fn b64u_decode(s: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(s).ok()
 }
+
+/// [`b64u_decode`] into `buf` when the result fits (no allocation), else into a new vector.
+fn b64u_decode_buf<'b>(s: &str, buf: &'b mut [u8]) -> Option<Cow<'b, [u8]>> {
+    if s.len() * 3 / 4 <= buf.len() {
+        let n = URL_SAFE_NO_PAD.decode_slice(s, buf).ok()?;
+        buf.get(..n).map(Cow::Borrowed)
+    } else {
+        b64u_decode(s).map(Cow::Owned)
+    }
+}
+
+/// Longest signature any supported algorithm produces (ES384: 96 bytes; HS512: 64).
+const MAX_SIGNATURE_LEN: usize = 96;
 
 /// Encodes base64url without padding.
 pub(crate) fn b64u_encode(bytes: &[u8]) -> String {
@@ -206,33 +219,35 @@ pub(crate) fn jwk_point(x: &str, y: &str) -> Option<VerifyingKey> {
 
 /// A token that has been split, decoded and parsed, but whose signature is not yet checked.
 pub(crate) struct UntrustedJwt<'t> {
-    pub alg: String,
+    /// `None`: an algorithm playgate does not know (no key can match it).
+    pub alg: Option<Alg>,
     pub kid: Option<String>,
     signed: &'t [u8],
-    signature: Vec<u8>,
+    /// The signature bytes, kept inline; a longer signature can never verify and is kept empty.
+    signature: ([u8; MAX_SIGNATURE_LEN], usize),
     claims: ParsedClaims,
 }
 
 /// The JOSE header members playgate reads; every other member is parsed (strictly) and ignored.
 #[derive(Default)]
-struct Header {
-    alg: Option<Scalar>,
-    kid: Option<Scalar>,
-    cty: Option<Scalar>,
+struct Header<'de> {
+    alg: Option<Text<'de>>,
+    kid: Option<Text<'de>>,
+    cty: Option<Text<'de>>,
     /// Read only to reject a duplicate `typ` without allocating for the common header.
-    typ: Option<Scalar>,
+    typ: Option<Text<'de>>,
     forbidden: bool,
 }
 
-impl<'de> Deserialize<'de> for Header {
+impl<'de> Deserialize<'de> for Header<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Header;
+            type Value = Header<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JOSE header object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Header, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Header<'de>, A::Error> {
                 let mut h = Header::default();
                 // Other member names, to reject duplicates among them too.
                 let mut others: Vec<Cow<'de, str>> = Vec::new();
@@ -277,30 +292,52 @@ impl<'t> UntrustedJwt<'t> {
         if h.is_empty() || p.is_empty() {
             return Err(Reason::MalformedToken);
         }
-        let header = b64u_decode(h)
-            .and_then(|b| serde_json::from_slice::<Header>(&b).ok())
-            .ok_or(Reason::MalformedToken)?;
-        let claims = b64u_decode(p)
+        // Header and payload are decoded on the stack when they fit (they almost always do).
+        let mut buf = [0u8; 1024];
+        let header_bytes = b64u_decode_buf(h, &mut buf).ok_or(Reason::MalformedToken)?;
+        let header = serde_json::from_slice::<Header<'_>>(&header_bytes)
+            .map_err(|_| Reason::MalformedToken)?;
+        let (alg, kid, forbidden, cty) = (header.alg, header.kid, header.forbidden, header.cty);
+        // `alg` must be a string; a name playgate does not know matches no key (`None`).
+        let alg_is_text = matches!(alg, Some(Text::Str(_)));
+        let alg = match &alg {
+            Some(Text::Str(a)) => [Alg::HS256, Alg::HS384, Alg::HS512, Alg::ES384]
+                .into_iter()
+                .find(|k| k.name() == a),
+            _ => None,
+        };
+        let kid = match kid {
+            None => Ok(None),
+            Some(Text::Str(k)) => Ok(Some(k.into_owned())),
+            Some(Text::Other) => Err(Reason::MalformedToken),
+        };
+        let cty_ok = match cty {
+            None => true,
+            Some(Text::Str(c)) => c.eq_ignore_ascii_case("json"),
+            Some(Text::Other) => false,
+        };
+        let claims = b64u_decode_buf(p, &mut buf)
             .and_then(|b| ParsedClaims::parse(&b))
             .ok_or(Reason::MalformedToken)?;
-        let signature = b64u_decode(s).ok_or(Reason::MalformedToken)?;
-        let alg = match header.alg {
-            Some(Scalar::Str(a)) => a,
-            _ => return Err(Reason::MalformedToken),
-        };
-        let kid = match header.kid {
-            None => None,
-            Some(Scalar::Str(k)) => Some(k),
-            Some(_) => return Err(Reason::MalformedToken),
-        };
-        if header.forbidden {
+        let mut signature = ([0u8; MAX_SIGNATURE_LEN], 0);
+        if s.len() * 3 / 4 <= MAX_SIGNATURE_LEN {
+            signature.1 = URL_SAFE_NO_PAD
+                .decode_slice(s, &mut signature.0)
+                .map_err(|_| Reason::MalformedToken)?;
+        } else {
+            // Too long for any algorithm: still must be valid base64url (else it is malformed).
+            b64u_decode(s).ok_or(Reason::MalformedToken)?;
+        }
+        if !alg_is_text {
+            return Err(Reason::MalformedToken);
+        }
+        let kid = kid?;
+        if forbidden {
             return Err(Reason::ForbiddenHeader);
         }
         // We only ever verify JSON claims: a content type announcing anything else is refused.
-        match header.cty {
-            None => {}
-            Some(Scalar::Str(c)) if c.eq_ignore_ascii_case("json") => {}
-            Some(_) => return Err(Reason::ForbiddenHeader),
+        if !cty_ok {
+            return Err(Reason::ForbiddenHeader);
         }
         let signed_len = h.len() + 1 + p.len();
         let signed = token
@@ -316,6 +353,10 @@ impl<'t> UntrustedJwt<'t> {
         })
     }
 
+    fn signature(&self) -> &[u8] {
+        self.signature.0.get(..self.signature.1).unwrap_or(&[])
+    }
+
     /// Verifies with the configured keys: `kid` picks one key; without `kid`, every key of the
     /// header's algorithm is tried. Returns the verifying key's id and the claims.
     pub(crate) fn verify(
@@ -329,25 +370,100 @@ impl<'t> UntrustedJwt<'t> {
                     .iter()
                     .find(|k| &k.kid == kid)
                     .ok_or(Reason::UnknownKey)?;
-                if key.alg.name() != self.alg {
+                if Some(key.alg) != self.alg {
                     return Err(Reason::AlgorithmMismatch);
                 }
-                if key.verify(self.signed, &self.signature, host) {
+                if key.verify(self.signed, self.signature(), host) {
                     Ok((self.kid, self.claims))
                 } else {
                     Err(Reason::BadSignature)
                 }
             }
             None => {
-                let mut candidates = keys.iter().filter(|k| k.alg.name() == self.alg).peekable();
+                let mut candidates = keys.iter().filter(|k| Some(k.alg) == self.alg).peekable();
                 if candidates.peek().is_none() {
                     return Err(Reason::AlgorithmMismatch);
                 }
                 let key = candidates
-                    .find(|k| k.verify(self.signed, &self.signature, host))
+                    .find(|k| k.verify(self.signed, self.signature(), host))
                     .ok_or(Reason::BadSignature)?;
                 Ok((Some(key.kid.clone()), self.claims))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(header: &str, payload: &str, sig: &[u8]) -> String {
+        alloc::format!(
+            "{}.{}.{}",
+            b64u_encode(header.as_bytes()),
+            b64u_encode(payload.as_bytes()),
+            b64u_encode(sig)
+        )
+    }
+
+    #[test]
+    fn stack_and_heap_decoding_agree_at_the_boundaries() {
+        // Payloads around the 1 KiB stack buffer, signatures around the 96-byte inline limit.
+        for pad in 1000..1030 {
+            let payload = alloc::format!(r#"{{"exp":1,"x":"{}"}}"#, "a".repeat(pad - 17));
+            for sig_len in [0, 32, 64, 95, 96, 97, 128, 300] {
+                let t = token(r#"{"alg":"HS256"}"#, &payload, &alloc::vec![7u8; sig_len]);
+                let jwt = UntrustedJwt::parse(&t).unwrap_or_else(|_| panic!("{pad} {sig_len}"));
+                assert_eq!(jwt.alg, Some(Alg::HS256));
+                let kept = if sig_len <= MAX_SIGNATURE_LEN {
+                    sig_len
+                } else {
+                    0
+                };
+                assert_eq!(jwt.signature().len(), kept);
+                assert!(jwt.signature().iter().all(|b| *b == 7));
+                let c = jwt.claims.verified(None).unwrap();
+                assert_eq!(c.extra["x"].as_str().map(str::len), Some(pad - 17));
+            }
+        }
+        // Non-canonical trailing bits and padding stay malformed on both paths.
+        let good = token(r#"{"alg":"HS256"}"#, r#"{"exp":1}"#, &[1, 2]);
+        let (head, sig) = good.rsplit_once('.').unwrap();
+        assert!(UntrustedJwt::parse(&alloc::format!("{head}.{sig}=")).is_err());
+        assert!(UntrustedJwt::parse(&alloc::format!("{head}.AQJ")).is_err());
+        let long_bad = alloc::format!("{head}.{}=", "A".repeat(200));
+        assert!(UntrustedJwt::parse(&long_bad).is_err());
+    }
+
+    #[test]
+    fn header_members_are_strict() {
+        let p = b64u_encode(br#"{"exp":1}"#);
+        let tok = |h: &str| alloc::format!("{}.{p}.AA", b64u_encode(h.as_bytes()));
+        let reason = |h: &str| UntrustedJwt::parse(&tok(h)).err();
+        for dup in [
+            r#"{"alg":"HS256","alg":"HS256"}"#,
+            r#"{"alg":"HS256","typ":"JWT","typ":"JWT"}"#,
+            r#"{"alg":"HS256","x":1,"x":1}"#,
+            r#"{"alg":"HS256","x":{"y":1,"y":1}}"#,
+            r#"{"alg":1}"#,
+            r#"{"alg":"HS256","kid":1}"#,
+        ] {
+            assert_eq!(reason(dup), Some(Reason::MalformedToken), "{dup}");
+        }
+        assert_eq!(
+            reason(r#"{"alg":"HS256","jku":"x"}"#),
+            Some(Reason::ForbiddenHeader)
+        );
+        assert_eq!(
+            reason(r#"{"alg":"HS256","cty":"jwt"}"#),
+            Some(Reason::ForbiddenHeader)
+        );
+        let t = tok(r#"{"alg":"none"}"#);
+        assert_eq!(UntrustedJwt::parse(&t).ok().map(|j| j.alg), Some(None));
+        let t = tok(r#"{"alg":"HS256","kid":"a\u0062"}"#);
+        assert_eq!(
+            UntrustedJwt::parse(&t).ok().and_then(|j| j.kid),
+            Some("ab".into())
+        );
     }
 }

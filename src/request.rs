@@ -80,6 +80,12 @@ pub(crate) fn query_pairs(q: &str) -> impl Iterator<Item = (&str, &str)> {
 
 /// The query string with every parameter named `name` removed, other pieces kept byte for byte.
 pub(crate) fn query_without(q: &str, name: &str) -> String {
+    // The common HLS case: the token is the only parameter.
+    if q.strip_prefix(name)
+        .is_some_and(|rest| rest.starts_with('=') && !rest.contains('&'))
+    {
+        return String::new();
+    }
     let mut out = String::with_capacity(q.len());
     for piece in q.split('&').filter(|p| !p.is_empty()) {
         let n = piece.split_once('=').map_or(piece, |(n, _)| n);
