@@ -143,6 +143,8 @@ enum Found<'r> {
     Query {
         name: &'r str,
         value: Cow<'r, str>,
+        /// The raw (undecoded) value, a slice of the query string.
+        raw: &'r str,
     },
     Header(Cow<'r, str>),
     Path {
@@ -386,9 +388,14 @@ impl Gate {
         };
 
         let mut forward = match &found {
-            Found::Query { name, .. } => Forward {
+            Found::Query { name, raw, .. } => Forward {
                 uri: req.uri.into(),
-                querystring: query_without(req.querystring, name),
+                // The common HLS case, `?token=…` alone, needs no rebuilding.
+                querystring: if req.querystring.len() == name.len() + 1 + raw.len() {
+                    String::new()
+                } else {
+                    query_without(req.querystring, name)
+                },
             },
             Found::Header(_) => Forward {
                 uri: req.uri.into(),
@@ -418,7 +425,7 @@ impl Gate {
                     Lookup::Many => return Err(Reason::MalformedToken),
                     Lookup::One(raw) => {
                         let value = percent_decode_cow(raw).ok_or(Reason::MalformedToken)?;
-                        Some(Found::Query { name, value })
+                        Some(Found::Query { name, value, raw })
                     }
                 },
                 TokenSource::Cookie(name) => match req.cookie(name) {
