@@ -594,3 +594,17 @@ function request(rng, token) {
   headers[HEADER_NAME] = token;
   return { token, request: { method: 'GET', uri, querystring: 'a=1', headers } };
 }
+
+/**
+ * A compact token over the given header and claims text, signed by `signerName` ('hs256', 'es384',
+ * 'hs256-pem', 'none', ...) with the world's keys: for hand-written regression cases.
+ */
+export async function compact(world, signerName, headerText, payloadText) {
+  const h = b64u(utf8(headerText));
+  const p = b64u(utf8(payloadText));
+  const sig = await signer({ signer: signerName }, world)(`${h}.${p}`);
+  return `${h}.${p}.${b64u(sig)}`;
+}
+
+/** The P-384 group order, for signature-form cases. */
+export const P384_ORDER = N;
