@@ -2,7 +2,7 @@
 // Long differential run: node long.mjs [--cases N] [--seed S] [--out file.json] [--max-print K]
 // Prints a progress line every 10,000 cases, every unexplained disagreement (up to --max-print,
 // default 20) with its token, and the final counts; writes them as JSON with --out. Exits 1 when
-// any disagreement is unexplained.
+// any disagreement is unexplained. SIGINT/SIGTERM stop it early with the counts so far.
 
 import { writeFileSync } from 'node:fs';
 import { describe, runCases } from './run.mjs';
@@ -23,6 +23,9 @@ if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) {
 
 const started = Date.now();
 let printed = 0;
+// SIGINT/SIGTERM end the run after the current batch, with the counts so far.
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => (stopping = true));
 console.log(`differential long run: ${n} cases, seed ${seed}`);
 const counts = await runCases({
   seed,
@@ -30,6 +33,7 @@ const counts = await runCases({
   onUnexplained: (cs, pg, j, verdict, i) => {
     if (printed++ < maxPrint) console.log(`UNEXPLAINED case ${i}: ${describe(cs, pg, j, verdict)}`);
   },
+  stop: () => stopping,
   onProgress: (c) => {
     const s = (Date.now() - started) / 1000;
     console.log(`${c.cases} cases, ${c.agreed} agreed, ${c.deliberate} deliberate, ${c.unexplained} unexplained (${s.toFixed(0)} s)`);

@@ -75,7 +75,7 @@ export function emptyCounts() {
  * Runs `n` cases from `seed`. `onUnexplained(case, pg, jose, verdict)` is called for each
  * unexplained disagreement (the run goes on). Returns the counts.
  */
-export async function runCases({ seed, n, onUnexplained = () => {}, onProgress = null, state = null }) {
+export async function runCases({ seed, n, onUnexplained = () => {}, onProgress = null, state = null, stop = () => false }) {
   const s = state ?? (await setup(seed));
   const counts = emptyCounts();
   // Cases go in small batches: the next batch is generated (its ES384 signatures computed on the
@@ -90,7 +90,7 @@ export async function runCases({ seed, n, onUnexplained = () => {}, onProgress =
   };
   let next = makeBatch();
   let i = 0;
-  while (i < n) {
+  while (i < n && !stop()) {
     const cases = await next;
     next = made < n ? makeBatch() : null;
     const verdicts = await decideBatch(cases, s);
