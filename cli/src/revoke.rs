@@ -742,8 +742,31 @@ pub struct RevocationStore {
 #[allow(dead_code)]
 struct StoreState {
     checked: Option<Instant>,
-    stamp: Option<(SystemTime, u64)>,
+    stamp: Option<Stamp>,
     last_error: Option<String>,
+}
+
+/// What identifies a version of the filter file without reading it all: modification time,
+/// length, inode (a write-then-rename always changes it) and the last 32 bytes (a valid filter's
+/// SHA-256 trailer, for in-place rewrites). Filters of the same parameters all have the same length
+/// and file timestamps come from a coarse clock: with (mtime, length) alone, a filter replaced
+/// within one tick was never reloaded, so sessions revoked by that update stayed allowed.
+type Stamp = (SystemTime, u64, u64, [u8; 32]);
+
+fn stamp_of(path: &Path) -> Option<Stamp> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = std::fs::File::open(path).ok()?;
+    let m = f.metadata().ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&m);
+    #[cfg(not(unix))]
+    let inode = 0;
+    let mut tail = [0u8; 32];
+    if m.len() >= 32 {
+        f.seek(SeekFrom::End(-32)).ok()?;
+        f.read_exact(&mut tail).ok()?;
+    }
+    Some((m.modified().ok()?, m.len(), inode, tail))
 }
 
 #[allow(dead_code)]
@@ -785,9 +808,7 @@ impl RevocationStore {
             return;
         }
         st.checked = Some(Instant::now());
-        let stamp = std::fs::metadata(&self.path)
-            .ok()
-            .and_then(|m| Some((m.modified().ok()?, m.len())));
+        let stamp = stamp_of(&self.path);
         if !force && stamp.is_some() && stamp == st.stamp {
             return;
         }
