@@ -168,11 +168,13 @@ const nested = (kind, depth, leaf) =>
 const CONTENT = [
   // Duplicate members: top level, with equal or different values, and at depth.
   [6, 'dup_header_member', (rng, c) => {
+    if (c.header.members.length === 0) c.header.members.push(['typ', 'JWT']);
     const m = rng.pick(c.header.members);
     const v = rng.chance(0.5) ? m[1] : rng.pick(['none', 'HS256', 'ES384', 'other', 1]);
     c.header.members.splice(rng.int(c.header.members.length + 1), 0, [m[0], v]);
   }],
   [6, 'dup_claim', (rng, c, cfg, now) => {
+    if (c.payload.members.length === 0) c.payload.members.push(['exp', now + 60]);
     const m = rng.pick(c.payload.members);
     const v =
       m[0] === 'exp' ? rng.pick([now - 10, now + 10, m[1]]) : m[0] === 'aws:channel-arn' ? rng.pick([OTHER_ARN, ARN]) : m[1];
@@ -229,6 +231,7 @@ const CONTENT = [
     // A claim or header member written with escapes: the same name once decoded.
     const esc = (s) => raw(`"${[...s].map((ch, i) => (i % 2 ? ch : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)).join('')}"`);
     const target = rng.chance(0.6) ? c.payload : c.header;
+    if (target.members.length === 0) return;
     const m = rng.pick(target.members);
     if (typeof m[0] === 'string') m[0] = esc(m[0]);
     if (rng.chance(0.3) && typeof m[1] === 'string') m[1] = esc(m[1]);

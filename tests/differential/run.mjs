@@ -41,8 +41,8 @@ export async function joseDecide(cs, keys) {
     const denied = josePolicy(payload, cs.cfg, cs.now);
     return denied === null ? { accept: true } : { accept: false, why: `policy:${denied}` };
   } catch (e) {
-    if (!(e instanceof jose.errors.JOSEError) && !(e instanceof TypeError)) throw e;
-    return { accept: false, why: e.code ?? e.name };
+    // Any exception is a rejection to jose's caller; non-jose errors are named as such.
+    return { accept: false, why: e instanceof jose.errors.JOSEError ? e.code : `threw ${e && e.name}` };
   }
 }
 
