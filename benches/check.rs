@@ -1,8 +1,12 @@
 //! Full-check benchmarks: playgate's `Gate::check` (locate + parse + verify + claims + policy) on
-//! an HS256 and an ES384 (IVS-style) token, next to the `jsonwebtoken` crate verifying the same
-//! tokens (signature + exp) in the same run. Report ratios, not absolute times.
+//! an HS256 and an ES384 (IVS-style) token, next to the `jsonwebtoken` and `jwt-simple` crates
+//! verifying the same tokens (signature + claims into a struct) in the same run. Report ratios,
+//! not absolute times.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use jwt_simple::prelude::{
+    ECDSAP384PublicKeyLike, ES384PublicKey, HS256Key, MACLike, VerificationOptions,
+};
 use playgate::config::Alg;
 use playgate::mint::SigningKey;
 use playgate::{CachingGate, Gate, Request};
@@ -14,6 +18,22 @@ const ARN: &str = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdEf123456";
 fn claims() -> serde_json::Value {
     json!({"aws:channel-arn": ARN, "aws:access-control-allow-origin": "*", "aws:viewer-id": "viewer-42",
            "aws:viewer-session-version": 1, "exp": NOW + 500, "iat": NOW - 100})
+}
+
+/// jwt-simple parses the registered claims itself; this is the rest.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[allow(dead_code)]
+struct IvsCustom {
+    #[serde(rename = "aws:channel-arn")]
+    channel: String,
+}
+
+/// jwt-simple checks `exp`/`iat` against the system clock; the tokens are dated at `NOW`.
+fn simple_options() -> VerificationOptions {
+    VerificationOptions {
+        accept_future: true,
+        ..VerificationOptions::default()
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -48,6 +68,12 @@ fn bench(c: &mut Criterion) {
     v.required_spec_claims.clear();
     assert!(jsonwebtoken::decode::<IvsClaims>(&token, &key, &v).is_ok());
 
+    let simple = HS256Key::from_bytes(&secret);
+    let opts = simple_options();
+    assert!(simple
+        .verify_token::<IvsCustom>(&token, Some(opts.clone()))
+        .is_ok());
+
     let mut cached = CachingGate::new(gate.clone(), 1024);
     assert!(cached.check(&req, NOW).is_allowed());
     let mut g = c.benchmark_group("hs256_full_check");
@@ -64,6 +90,11 @@ fn bench(c: &mut Criterion) {
                 &key,
                 &v,
             ))
+        })
+    });
+    g.bench_function("jwt_simple", |b| {
+        b.iter(|| {
+            black_box(simple.verify_token::<IvsCustom>(black_box(&token), Some(opts.clone())))
         })
     });
     g.finish();
@@ -90,6 +121,11 @@ fn bench(c: &mut Criterion) {
     v.required_spec_claims.clear();
     assert!(jsonwebtoken::decode::<IvsClaims>(&token, &key, &v).is_ok());
 
+    let simple = ES384PublicKey::from_pem(&pem).unwrap();
+    assert!(simple
+        .verify_token::<IvsCustom>(&token, Some(opts.clone()))
+        .is_ok());
+
     let mut cached = CachingGate::new(gate.clone(), 1024);
     assert!(cached.check(&req, NOW).is_allowed());
     let mut g = c.benchmark_group("es384_full_check");
@@ -107,6 +143,11 @@ fn bench(c: &mut Criterion) {
                 &key,
                 &v,
             ))
+        })
+    });
+    g.bench_function("jwt_simple", |b| {
+        b.iter(|| {
+            black_box(simple.verify_token::<IvsCustom>(black_box(&token), Some(opts.clone())))
         })
     });
     g.finish();

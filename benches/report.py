@@ -24,13 +24,17 @@ lines = ["# Benchmark results", "", "Regenerate with `benches/report.sh` (figure
          "compare ratios, not absolute times).", ""]
 bars = []
 
-lines += ["## Native (criterion, median per full check)", "", "| check | playgate | playgate, cache hit | jsonwebtoken | jsonwebtoken ÷ playgate |", "|---|---|---|---|---|"]
+lines += ["## Native (criterion, median per full check)", "", "| check | playgate | playgate, cache hit | jsonwebtoken | jwt-simple | jsonwebtoken ÷ playgate | jwt-simple ÷ playgate |", "|---|---|---|---|---|---|---|"]
 for group, label in (("hs256_full_check", "HS256"), ("es384_full_check", "ES384 (IVS claims)")):
     pg, hit, jw = criterion(group, "playgate"), criterion(group, "playgate_cache_hit"), criterion(group, "jsonwebtoken")
+    js = criterion(group, "jwt_simple")
     if None in (pg, hit, jw):
         continue
-    lines.append(f"| {label} | {fmt_ns(pg)} | {fmt_ns(hit)} | {fmt_ns(jw)} | {jw / pg:.2f}× (cache hit {jw / hit:.0f}×) |")
+    simple = (fmt_ns(js), f"{js / pg:.2f}×") if js else ("—", "—")
+    lines.append(f"| {label} | {fmt_ns(pg)} | {fmt_ns(hit)} | {fmt_ns(jw)} | {simple[0]} | {jw / pg:.2f}× (cache hit {jw / hit:.0f}×) | {simple[1]} |")
     bars += [(f"native {label}: playgate", 1e9 / pg), (f"native {label}: playgate cache hit", 1e9 / hit), (f"native {label}: jsonwebtoken", 1e9 / jw)]
+    if js:
+        bars.append((f"native {label}: jwt-simple", 1e9 / js))
 
 node_json = os.path.join(T, "bench-node.json")
 if os.path.exists(node_json):
