@@ -597,9 +597,16 @@ function main(argv) {
       '  writes DIR/function.js (the CloudFront Function) and DIR/kvs-import.json (secrets: keep private)\n');
     return 2;
   }
+  let text;
+  try {
+    text = fs.readFileSync(rest[0], 'utf8');
+  } catch (e) {
+    process.stderr.write(`playgate cloudfront-function: cannot read ${rest[0]}: ${e.code || e.message}\n`);
+    return 2;
+  }
   let result;
   try {
-    result = generate(fs.readFileSync(rest[0], 'utf8'));
+    result = generate(text);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UnsupportedError) {
       process.stderr.write(`playgate cloudfront-function: ${e.message}\n`);

@@ -19,9 +19,10 @@ const RD = __RENDITIONS__;
 const MAL = 'malformed_token', AM = 'algorithm_mismatch', MT = 'missing_token', INV = 'invalid_claim', UK = 'unknown_key', FH = 'forbidden_header', BS = 'bad_signature', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution', BM = 'binding_mismatch', MC = 'missing_claim', BR = 'bad_request', J = { format: 'json' }, isA = Array.isArray;
 
 async function handler(event) {
-    const q = event.request;
-    let r;
+    // Inside the try: even an event without a request is a denial, never an exception.
+    let q, r;
     try {
+        q = event.request;
         r = await check(q, Math.floor(Date.now() / 1000), (event.viewer || {}).ip);
     } catch (e) {
         r = BR;
