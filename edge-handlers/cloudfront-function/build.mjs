@@ -11,6 +11,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as acorn from 'acorn';
+import { minify_sync as minifySync } from 'terser';
+import { checkRuntime20 } from './tools/check-runtime.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const TEMPLATE = path.join(HERE, 'template.js');
@@ -404,7 +407,11 @@ const STATUS_TEXT = {
   451: 'Unavailable For Legal Reasons', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
-/** Keeps `//#if f` … `//#endif` sections whose feature is on (`//#if !f`: off), drops comments and indentation. */
+/**
+ * Keeps `//#if f` … `//#endif` sections whose feature is on (`//#if !f`: off) and fills the
+ * `__NAME__` placeholders (not in comments). The result is the readable function: comments and
+ * indentation stay (the `--no-minify` build and the source of the source map).
+ */
 export function render(template, features, values) {
   const out = [];
   let keep = true;
@@ -420,85 +427,86 @@ export function render(template, features, values) {
       keep = true;
       continue;
     }
-    if (!keep || l === '' || l.startsWith('//')) continue;
-    out.push(l);
+    if (!keep) continue;
+    out.push(l.startsWith('//') ? line : line.replace(/__([A-Z_]+)__/g, (all, name) => {
+      if (!(name in values)) throw new Error(`template: no value for ${all}`);
+      return values[name];
+    }));
   }
-  let code = out.join('\n') + '\n';
-  code = code.replace(/__([A-Z_]+)__/g, (all, name) => {
-    if (!(name in values)) throw new Error(`template: no value for ${all}`);
-    return values[name];
+  // Blank-line runs left by dropped sections collapse to one.
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}
+
+// Terser, configured for runtime cloudfront-js-2.0 and njs 0.7 (tools/check-runtime.mjs is the
+// judge; generate() refuses its own output if the check fails):
+// - `handler` is the entry point CloudFront calls by name: kept and never renamed; every other
+//   top-level name and every local is mangled. `crypto` keeps its name so the runtime check can
+//   see which hash each createHmac/createHash call uses. Property names are never mangled (the
+//   event, the response, the KeyValueStore API and the claims are read by name).
+// - ES5 output forms (`ecma: 5`: no shorthand members, no arrow functions made from functions);
+//   the template's own let/const/arrow/async syntax is kept as written.
+// - `reduce_funcs: false`: a function used once is not inlined as a closure (an async closure is not
+//   available in runtime 2.0).
+// - `sequences: false`: statements are not joined with commas, which would move an `await` out of
+//   its own assignment (`if (x = await f(), g(x))`); njs 0.7 is picky about where `await` stands.
+// - `ascii_only`: escapes stay escapes (U+0085, U+FEFF, U+FFFD are compared in the code).
+// No `unsafe*` transforms: the output is the same program.
+export const TERSER = {
+  module: true,
+  toplevel: true,
+  ecma: 5,
+  compress: { top_retain: ['handler'], reduce_funcs: false, sequences: false, passes: 2 },
+  mangle: { reserved: ['handler', 'crypto'] },
+  format: { ecma: 5, ascii_only: true },
+};
+
+/**
+ * Two rewrites terser does not make, on the same program: `const` → `let` (2 bytes each) and the
+ * global `undefined` → `UNDEFINED` (the template's `const UNDEFINED = [][0]`, a name terser shortens
+ * to one or two letters where it writes the keyword as `void 0`). Both keep every offset (`let  `,
+ * and the two names have the same length), so the source map still reads the original.
+ */
+function rewrite(src) {
+  const at = [];
+  (function walk(n, parent) {
+    if (!n || typeof n.type !== 'string') return;
+    if (n.type === 'VariableDeclaration' && n.kind === 'const') at.push([n.start, 'let  ']);
+    const asName = parent && ((parent.type === 'MemberExpression' && parent.property === n && !parent.computed) ||
+      (parent.type === 'Property' && parent.key === n));
+    if (n.type === 'Identifier' && n.name === 'undefined' && !asName) at.push([n.start, 'UNDEFINED']);
+    for (const k of Object.keys(n)) {
+      const v = n[k];
+      if (Array.isArray(v)) v.forEach((c) => walk(c, n));
+      else if (v && typeof v.type === 'string') walk(v, n);
+    }
+  })(acorn.parse(src, { ecmaVersion: 2022, sourceType: 'module' }), null);
+  let out = src;
+  for (const [i, w] of at.sort((a, b) => b[0] - a[0])) out = out.slice(0, i) + w + out.slice(i + w.length);
+  return out;
+}
+
+/** Minifies the rendered function; returns { code, map } (map: a source map onto `function.src.js`). */
+export function minify(source) {
+  const r = minifySync({ 'function.src.js': rewrite(source) }, {
+    ...TERSER,
+    sourceMap: { filename: 'function.js', includeSources: true },
   });
-  return code;
+  const problems = checkRuntime20(r.code);
+  if (problems.length) throw new Error(`minifier output is not valid cloudfront-js-2.0: ${problems.join('; ')}`);
+  // Same offsets as `source` (see rewrite), so the map reads the original.
+  const map = JSON.parse(r.map);
+  map.sourcesContent = [source];
+  return { code: r.code + '\n', map: JSON.stringify(map) };
 }
 
-// A whitespace-and-comment minifier for the template's own style (semicolons everywhere, no template
-// literals with substitutions). It lexes strings and regex literals so it never touches their
-// contents; identifiers and punctuation are kept as written.
-const PUNCT = /^(?:>>>=|===|!==|>>>|<<=|>>=|\*\*=|=>|\.\.\.|[-+*\/%&|^<>!=]=|&&|\|\||\?\?|\+\+|--|<<|>>|\*\*|[{}()[\];,<>+\-*\/%&|^!~?:=.])/;
-const REGEX_AFTER = new Set(['(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '&&', '||', '=>', '==', '!=', '===', '!==', 'return', 'typeof', '+', '-', '*', '%', '<', '>', '<=', '>=']);
-const WORDS = new Map([['undefined', 'void 0'], ['const', 'let'], ['true', '!0'], ['false', '!1']]);
-export function minify(src) {
-  const out = [];
-  let i = 0, newline = false;
-  const word = (c) => /[\w$]/.test(c);
-  // `let a=1;let b=2` → `let a=1,b=2`: `letAt` is the bracket depth of the statement being emitted
-  // when that statement is a `let` declaration (-1 otherwise).
-  let depth = 0, letAt = -1;
-  const push = (tok) => {
-    // `;}` → `}`: a semicolon before a closing brace is implied (the template has no empty statements).
-    // `,}` → `}`: a trailing comma in an object literal.
-    if (tok === '}' && out.length && (out[out.length - 1] === ';' || out[out.length - 1] === ',')) out.pop();
-    const before = out.length ? out[out.length - 1].trim() : '';
-    if (tok === 'let' && before === ';' && letAt === depth) {
-      out[out.length - 1] = ',';
-      newline = false;
-      return;
-    }
-    if ((!before || before === ';' || before === '{' || before === '}') && word(tok[0])) {
-      if (tok === 'let') letAt = depth;
-      else if (letAt === depth) letAt = -1;
-    }
-    if ('([{'.includes(tok)) depth++;
-    else if (')]}'.includes(tok)) depth--;
-    const prev = out.length ? out[out.length - 1] : '';
-    let sep = '';
-    if (prev && word(prev[prev.length - 1]) && word(tok[0])) sep = ' ';
-    else if (prev && /[+-]$/.test(prev) && /^[+-]/.test(tok)) sep = ' ';
-    // Keep a line break where automatic semicolon insertion could matter.
-    if (newline && prev && !/^[;{},(\[:]$/.test(prev) && !/^[;})\]:,.]/.test(tok)) sep = '\n';
-    if (newline && prev === '}' && /^[([`+\-/]/.test(tok)) sep = '\n';
-    out.push(sep + tok);
-    newline = false;
-  };
-  const last = () => {
-    for (let k = out.length - 1; k >= 0; k--) { const t = out[k].trim(); if (t) return t; }
-    return '';
-  };
-  while (i < src.length) {
-    const c = src[i], rest = src.slice(i);
-    let m;
-    if (c === '\n') { newline = true; i++; continue; }
-    if (/\s/.test(c)) { i++; continue; }
-    if (rest.startsWith('//')) { i = src.indexOf('\n', i); if (i < 0) i = src.length; continue; }
-    if (rest.startsWith('/*')) { i = src.indexOf('*/', i) + 2; continue; }
-    if ((m = /^'(?:[^'\\\n]|\\.)*'|^"(?:[^"\\\n]|\\.)*"|^`(?:[^`\\$]|\\[\s\S])*`/.exec(rest))) { push(m[0]); i += m[0].length; continue; }
-    if (c === '/' && (REGEX_AFTER.has(last()) || !last())) {
-      m = /^\/(?:[^/\\\n[]|\\.|\[(?:[^\]\\\n]|\\.)*\])+\/[a-z]*/.exec(rest);
-      if (!m) throw new Error(`minify: unterminated regex at ${i}`);
-      push(m[0]); i += m[0].length; continue;
-    }
-    // `undefined` is never shadowed in the template: `void 0` is the same value, three bytes shorter.
-    // `const` → `let`: the same program minus the reassignment check, two bytes shorter each time.
-    // `true`/`false` → `!0`/`!1` (the template never uses them as property names).
-    if ((m = /^[\w$]+/.exec(rest))) { push(WORDS.get(m[0]) || m[0]); i += m[0].length; continue; }
-    if ((m = PUNCT.exec(rest))) { push(m[0]); i += m[0].length; continue; }
-    throw new Error(`minify: unexpected ${JSON.stringify(c)} at ${i}`);
-  }
-  return out.join('') + '\n';
-}
-
-/** The function source and KVS import document for a config (JSON text or parsed object). */
-export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8')) {
+/**
+ * The function and KVS import document for a config (JSON text or parsed object):
+ * { code, bytes, map, source, kvs, features }. `code` is minified (`map` maps it onto `source`, the
+ * readable rendered template) unless `opts.minify` is false, when `code` is `source` itself; only a
+ * minified function is refused for size (a readable build is for reading), and not with
+ * `opts.limit: false` (to measure a combination that does not fit).
+ */
+export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8'), opts = {}) {
   const c = validate(config);
   const sources = c.token.sources.map((s) =>
     s.query !== undefined ? `[Q, ${JSON.stringify(s.query)}]`
@@ -560,12 +568,14 @@ export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8')) {
     REV_CLAIMS: JSON.stringify(c.revocation ? c.revocation.claims : []),
     REV_PATH: String(!!(c.revocation && c.revocation.path_session)),
     REV_VIEWERS: String(!!(c.revocation && c.revocation.viewer_sessions)),
-    REV_UNAVAILABLE: c.revocation && c.revocation.on_unavailable === 'allow' ? "''" : "'revocation_unavailable'",
+    REV_UNAVAILABLE: c.revocation && c.revocation.on_unavailable === 'allow' ? '0' : 'RU',
     REV_MAX_AGE: c.revocation && c.revocation.max_age !== undefined ? String(c.revocation.max_age) : '1 / 0',
   };
-  const code = minify(render(template, features, values));
+  const source = render(template, features, values);
+  const small = opts.minify === false ? { code: source } : minify(source);
+  const code = small.code;
   const bytes = Buffer.byteLength(code);
-  if (bytes > MAX_FUNCTION_BYTES) {
+  if (bytes > MAX_FUNCTION_BYTES && opts.minify !== false && opts.limit !== false) {
     const on = Object.keys(features).filter((k) => features[k]).join(', ');
     throw new UnsupportedError(
       `function over 10 KB: this combination (${on}) generates ${bytes} bytes, above CloudFront Functions' ` +
@@ -582,7 +592,7 @@ export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8')) {
   for (const e of kvs.data) {
     if (Buffer.byteLength(e.value) > 1024) throw new UnsupportedError(`KeyValueStore value for \`${e.key}\` is over 1 KB (the store's limit): use shorter or fewer keys`);
   }
-  return { code, bytes, kvs, features };
+  return { code, bytes, map: small.map, source, kvs, features };
 }
 
 // --- command line --------------------------------------------------------------------------------
@@ -591,10 +601,13 @@ function main(argv) {
   const args = argv.slice(2);
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? args[outAt + 1] : undefined;
-  const rest = args.filter((_, i) => i !== outAt && i !== outAt + 1);
+  const readable = args.includes('--no-minify');
+  const rest = args.filter((a, i) => i !== outAt && i !== outAt + 1 && a !== '--no-minify');
   if (rest.length !== 1 || (outAt >= 0 && !out)) {
-    process.stderr.write('usage: node build.mjs <config.json> [--out DIR]\n' +
-      '  writes DIR/function.js (the CloudFront Function) and DIR/kvs-import.json (secrets: keep private)\n');
+    process.stderr.write('usage: node build.mjs <config.json> [--out DIR] [--no-minify]\n' +
+      '  writes DIR/function.js (the CloudFront Function, minified), DIR/function.js.map (its source map onto\n' +
+      '  DIR/function.src.js, the same function unminified) and DIR/kvs-import.json (secrets: keep private);\n' +
+      '  --no-minify: DIR/function.js is the unminified function (for reading; may be over the 10 KB limit)\n');
     return 2;
   }
   let text;
@@ -606,7 +619,7 @@ function main(argv) {
   }
   let result;
   try {
-    result = generate(text);
+    result = generate(text, undefined, { minify: !readable });
   } catch (e) {
     if (e instanceof ConfigError || e instanceof UnsupportedError) {
       process.stderr.write(`playgate cloudfront-function: ${e.message}\n`);
@@ -616,11 +629,17 @@ function main(argv) {
   }
   const dir = out || 'dist';
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'function.js'), result.code);
-  fs.writeFileSync(path.join(dir, 'kvs-import.json'), JSON.stringify(result.kvs, null, 2) + '\n', { mode: 0o600 });
+  const at = (f) => path.join(dir, f);
+  fs.writeFileSync(at('function.js'), result.code);
+  fs.writeFileSync(at('function.src.js'), result.source);
+  if (result.map) fs.writeFileSync(at('function.js.map'), result.map + '\n');
+  else fs.rmSync(at('function.js.map'), { force: true });
+  fs.writeFileSync(at('kvs-import.json'), JSON.stringify(result.kvs, null, 2) + '\n', { mode: 0o600 });
   const on = Object.entries(result.features).filter(([, v]) => v).map(([k]) => k);
-  process.stdout.write(`${path.join(dir, 'function.js')}: ${result.bytes} bytes (limit ${MAX_FUNCTION_BYTES}); features: ${on.join(', ') || 'none'}\n` +
-    `${path.join(dir, 'kvs-import.json')}: ${result.kvs.data.length} key(s) — contains secrets, do not commit\n`);
+  const over = result.bytes > MAX_FUNCTION_BYTES ? ' — OVER the limit: for reading only, deploy the minified build' : '';
+  process.stdout.write(`${at('function.js')}: ${result.bytes} bytes${readable ? ', not minified' : ''} (limit ${MAX_FUNCTION_BYTES})${over}; features: ${on.join(', ') || 'none'}\n` +
+    (result.map ? `${at('function.js.map')}: source map onto ${at('function.src.js')} (unminified, ${Buffer.byteLength(result.source)} bytes)\n` : '') +
+    `${at('kvs-import.json')}: ${result.kvs.data.length} key(s) — contains secrets, do not commit\n`);
   return 0;
 }
 

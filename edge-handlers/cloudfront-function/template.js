@@ -7,6 +7,9 @@
 import cf from 'cloudfront';
 import crypto from 'crypto';
 const kvs = cf.kvs();
+// `undefined` as a name: build.mjs renames the global `undefined` to it before minifying, so that it
+// shrinks to one or two letters (terser writes the global as `void 0`, 6 bytes a use).
+const UNDEFINED = [][0];
 // Key ids (not secrets) tried in order for tokens without `kid`; secrets are in KeyValueStore.
 const KIDS = __KIDS__;
 //#if exempt
@@ -16,7 +19,13 @@ const EX = __EXEMPT__;
 // Renditions [glob, lines], first match wins.
 const RD = __RENDITIONS__;
 //#endif
-const MAL = 'malformed_token', AM = 'algorithm_mismatch', MT = 'missing_token', INV = 'invalid_claim', UK = 'unknown_key', FH = 'forbidden_header', BS = 'bad_signature', CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution', BM = 'binding_mismatch', MC = 'missing_claim', BR = 'bad_request', J = { format: 'json' }, isA = Array.isArray;
+// Reason codes are numbers in the code (0: allowed); their names (docs/contracts.md §3) are needed
+// only when a reason leaves the function (deny.debug): RN[code].
+//#if debug
+const RN = ' bad_request missing_token malformed_token forbidden_header algorithm_mismatch unknown_key bad_signature missing_claim invalid_claim expired not_yet_valid lifetime_too_long channel_mismatch origin_mismatch path_not_allowed binding_mismatch resolution_not_allowed revoked revocation_unavailable'.split(' ');
+//#endif
+const BR = 1, MT = 2, MAL = 3, FH = 4, AM = 5, UK = 6, BS = 7, MC = 8, INV = 9, EXPIRED = 10, NYV = 11, LTL = 12, CM = 13, OM = 14, PNA = 15, BM = 16, RNA = 17, RV = 18, RU = 19;
+const CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution', J = { format: 'json' }, isA = Array.isArray;
 
 async function handler(event) {
     // Inside the try: even an event without a request is a denial, never an exception.
@@ -33,13 +42,13 @@ async function handler(event) {
         statusCode: s,
         statusDescription: __STATUS_TEXT__,
 //#if debug
-        headers: { 'x-playgate-reason': { value: r } },
-        body: { encoding: 'text', data: r },
+        headers: { 'x-playgate-reason': { value: RN[r] } },
+        body: { encoding: 'text', data: RN[r] },
 //#endif
     };
 }
 
-// The one request path: returns a reason code, or '' after rewriting `q` for the origin. `ci` is the
+// The one request path: returns a reason code, or 0 after rewriting `q` for the origin. `ci` is the
 // viewer's IP. A thrown exception is `bad_request` (e.g. a path without normal form).
 async function check(q, now, ci) {
     const qs = q.querystring || {};
@@ -52,7 +61,7 @@ async function check(q, now, ci) {
     const xp = norm(q.uri);
     if (EX.some(g => gm(g, xp))) {
         q.uri = xp;
-        return '';
+        return 0;
     }
 //#endif
     // Sources in config order; each answers undefined (absent), 0 (malformed) or {t, n?, u?, s?}.
@@ -68,49 +77,34 @@ async function check(q, now, ci) {
     if (t.includes('=') || t.includes('~')) {
         if (f.u) return MAL;
         c = await edge(t, q.uri);
-        if (str(c)) return c;
+        if (c.exp === undefined) return c;
         ak = c[''];
     } else {
 //#endif
+    // (An empty part is not a JSON object: js() refuses it.)
     const p = t.split('.');
-    if (p.length != 3 || !p[0] || !p[1]) return MAL;
+    if (p.length != 3) return MAL;
     const h = js(p[0]), pl = js(p[1]), sig = b64(p[2]);
     if (!h || !pl || !sig) return MAL;
-    const alg = h[0].alg, kid = h[0].kid, hd = h[0];
+    const hd = h[0], alg = hd.alg, kid = hd.kid;
     if (!str(alg) || (kid !== undefined && !str(kid))) return MAL;
     if (['jwk', 'jku', 'x5u', 'x5c', 'crit'].some(m => m in hd)) return FH;
     if ('cty' in hd && !(str(hd.cty) && lc(hd.cty) == 'json')) return FH;
 //#if jwt
-    const hp = p[0] + '.' + p[1];
-    let v;
-    if (kid !== undefined) {
-        if (blen(kid) > 128) return UK;
-        try {
-            v = await kvs.get('key:' + kid, J);
-        } catch (e) {
-            return UK;
-        }
-        if (!v || !str(v.alg)) return UK;
-        if (v.alg != alg) return AM;
-        v = secret(v);
-        if (!v) return UK;
-        if (!mac(v, hp, sig)) return BS;
-    } else {
-        if (alg != 'HS256' || !KIDS.length) return AM;
-        // A key missing from (or malformed in) the store is a removed key: skip it.
-        let u = 0, ok = 0;
-        for (let i = 0; i < KIDS.length && !ok; i++) {
-            try {
-                v = await kvs.get('key:' + KIDS[i], J);
-            } catch (e) {
-                v = 0;
-            }
-            v = v && v.alg == 'HS256' && secret(v);
-            if (v) u++, ok = mac(v, hp, sig);
-        }
-        if (!u) return UK;
-        if (!ok) return BS;
+    // With `kid`, its entry (an entry naming another algorithm: algorithm_mismatch). Without, every
+    // listed key; one missing from (or malformed in) the store is a removed key: skipped.
+    const hp = p[0] + '.' + p[1], ids = kid === undefined ? KIDS : blen(kid) > 128 ? [] : [kid];
+    if (kid === undefined && alg != 'HS256') return AM;
+    let u = 0, ok = 0, v;
+    for (let i = 0; i < ids.length && !ok; i++) {
+        v = await kv('key:' + ids[i], J);
+        if (kid !== undefined && v && str(v.alg) && v.alg != alg) return AM;
+        // {"alg":"HS256","secret":"<base64url, >= 32 bytes>"}
+        v = v && v.alg == 'HS256' && str(v.secret) && b64(v.secret);
+        if (v && v.length >= 32) u++, ok = mac(v, hp, sig);
     }
+    if (!u) return UK;
+    if (!ok) return BS;
     c = pl[0], raw = pl[1];
 //#endif
 //#if !jwt
@@ -123,18 +117,17 @@ async function check(q, now, ci) {
 //#if jwt
     const ty = (y) => (k) => !(k in c) || typeof c[k] == y;
     if (!['exp', 'nbf', 'iat', VV].every(ty('number')) || ![CA, AO, SU, VI, MR].every(ty('string')) || !ty('boolean')(SO)) return INV;
-    if (SU in c && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(c[SU])) return INV;
-    if (VI in c && (!c[VI] || c[VI].replace(/[\ud800-\udbff][\udc00-\udfff]/g, '.').length > 40)) return INV;
-    if (VV in c && !i64(raw[VV])) return INV;
-    if (MR in c && !['SD', 'HD', 'FULL_HD'].includes(c[MR])) return INV;
+    if ((SU in c && !/^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i.test(c[SU])) ||
+        (VI in c && (!c[VI] || c[VI].replace(/[\ud800-\udbff][\udc00-\udfff]/g, '.').length > 40)) ||
+        (VV in c && !i64(raw[VV])) || (MR in c && !['SD', 'HD', 'FULL_HD'].includes(c[MR]))) return INV;
 //#endif
     const exp = c.exp;
     if (exp === undefined) {
         if (__REQUIRE_EXP__) return MC;
-    } else if (exp + __LEEWAY__ <= now) return 'expired';
+    } else if (exp + __LEEWAY__ <= now) return EXPIRED;
     // (An absent nbf/exp is undefined, and comparisons with undefined are false.)
-    if (c.nbf > now + __LEEWAY__) return 'not_yet_valid';
-    if (exp - now > (VI in c || SU in c ? __MAX_LIFETIME_SHORT__ : __MAX_LIFETIME__)) return 'lifetime_too_long';
+    if (c.nbf > now + __LEEWAY__) return NYV;
+    if (exp - now > (VI in c || SU in c ? __MAX_LIFETIME_SHORT__ : __MAX_LIFETIME__)) return LTL;
     // Policies look at the path the origin will see (the token segment removed), in normal form
     // when a path policy applies.
     let uri = f.u || q.uri;
@@ -145,48 +138,40 @@ async function check(q, now, ci) {
 //#endif
     if (sc !== undefined) {
         if (!isA(sc) || !sc.length || sc.length > 32) return INV;
-        let o = 0;
-        for (let i = 0; i < sc.length; i++) {
-            let g;
-            try {
-                g = glob(sc[i]);
-            } catch (e) {
-                return INV;
-            }
-            o = o || gm(g, uri);
+        // Every pattern must be valid, one must match.
+        let g;
+        try {
+            g = sc.map(glob);
+        } catch (e) {
+            return INV;
         }
-        if (!o) return 'path_not_allowed';
+        if (!g.some(x => gm(x, uri))) return PNA;
     }
 //#if akamai
     if (ak && ak.acl && !ak.acl.split('!').some(e => {
         try {
             return e && gt(canon(e), uri);
         } catch (x) {
-            return false;
         }
-    })) return 'path_not_allowed';
+    })) return PNA;
 //#endif
     const b = await bind(c, ak, q, ci, f);
     if (b) return b;
 //#if resolution
     const rl = RD.find(x => gm(x[0], uri));
-    if (MR in c && rl && rl[1] > { SD: 480, HD: 720, FULL_HD: 1080 }[c[MR]]) return 'resolution_not_allowed';
+    if (MR in c && rl && rl[1] > { SD: 480, HD: 720, FULL_HD: 1080 }[c[MR]]) return RNA;
 //#endif
 //#if channel
     if (!(CA in c)) return MC;
 //#endif
 //#if channel_fixed
-    if (!__ARNS__.includes(c[CA])) return 'channel_mismatch';
+    if (!__ARNS__.includes(c[CA])) return CM;
 //#endif
 //#if channel_path
-    const cp = __CHANNEL_PREFIX__, a = uri.slice(cp.length), j = a.indexOf('/'), id = j < 0 ? a : a.slice(0, j);
-    if (!uri.startsWith(cp) || !id || !a.slice(id.length).startsWith(__CHANNEL_REST__) || c[CA] != __ARN_HEAD__ + id + __ARN_TAIL__) return 'channel_mismatch';
+    const cp = __CHANNEL_PREFIX__, a = uri.slice(cp.length), id = a.split('/')[0];
+    if (!uri.startsWith(cp) || !id || !a.slice(id.length).startsWith(__CHANNEL_REST__) || c[CA] != __ARN_HEAD__ + id + __ARN_TAIL__) return CM;
 //#endif
-    const ao = c[AO];
-    if (ao !== undefined && !ao.split(',').some(e => tr(e) == '*') && (c[SO] === true || /\.(m3u8|mpd)$/.test(uri))) {
-        const o = one(q.headers, 'origin');
-        if (!str(o) || !origin(ao, tr(o))) return 'origin_mismatch';
-    }
+    if (c[AO] !== undefined && (c[SO] === true || /\.(m3u8|mpd)$/.test(uri)) && !origin(c[AO], one(q.headers, 'origin'))) return OM;
 //#if revocation
     const rv = await rev(c, raw, f, now);
     if (rv) return rv;
@@ -194,39 +179,31 @@ async function check(q, now, ci) {
     // Forward without the token.
     if (f.n) delete qs[f.n];
     q.uri = uri;
-    return '';
+    return 0;
 }
 
 //#if revocation
-// Revocation (docs/revocation.md §3): one KeyValueStore block per id, verified; '' (not revoked),
+// Revocation (docs/revocation.md §3): one KeyValueStore block per id, verified; 0 (not revoked),
 // 'revoked' or the unavailable answer (`on_unavailable`).
 async function rev(c, raw, f, now) {
-    const it = [], RV = 'revoked', vw = __REV_VIEWERS__ && str(c[CA]) && str(c[VI]), U = __REV_UNAVAILABLE__;
+    const it = [], vw = __REV_VIEWERS__ && str(c[CA]) && str(c[VI]), U = __REV_UNAVAILABLE__;
     __REV_CLAIMS__.forEach(n => {
         const v = own(c, n);
         if (str(v) || i64(raw[n])) it.push((n == 'jti' ? 'j' : 's') + v);
     });
     if (__REV_PATH__ && f.s) it.push('s' + f.s);
-    if (!it.length && !vw) return '';
-    let h, u = 0, x, d;
-    try {
-        x = await kvs.get('pg:h');
-        h = JSON.parse(x);
-    } catch (e) {
-        return U;
-    }
+    if (!it.length && !vw) return 0;
+    let u = 0, x, d;
+    const h = await kv('pg:h', J);
+    if (h === undefined) return U;
     if (h.v !== 1 || now - h.created > __REV_MAX_AGE__) return U;
-    // digest = SHA-256("pgr1" ‖ seed ‖ kind ‖ payload); the kind byte leads each item.
-    const w = h.log2_block_bits, pf = Buffer.concat([Buffer.from('pgr1'), Buffer.from(h.seed, 'hex')]), dg = b => sha(Buffer.concat([pf, b]));
+    // digest = SHA-256("pgr1" ‖ seed ‖ kind ‖ payload); the kind byte leads each item. (70677231: "pgr1")
+    const w = h.log2_block_bits, pf = Buffer.from('70677231' + h.seed, 'hex'), dg = b => sha(Buffer.concat([pf, b]));
     for (let i = 0; i < it.length; i++) {
         d = dg(Buffer.from(it[i]));
         const bl = d.readUInt32BE(0) % h.blocks;
-        try {
-            x = await kvs.get(h.block_prefix + bl);
-        } catch (e) {
-            x = '';
-        }
-        const r = Buffer.from(x, 'base64'), n = r.length - 16;
+        x = await kv(h.block_prefix + bl);
+        const r = Buffer.from(x || '', 'base64'), n = r.length - 16;
         // Framed block: "PGRB", version 1, lineage, index, serial, bits, SHA-256[0..16] of the rest.
         if (n != 22 + (1 << w) / 8 || sha(r.slice(0, n)).toString('hex', 0, 16) != r.toString('hex', n) || r.toString('hex', 0, 18) != '504752420001' + h.lineage + (2 ** 32 + bl).toString(16).slice(1)) {
             u = 1;
@@ -242,15 +219,11 @@ async function rev(c, raw, f, now) {
     if (vw) {
         const a = Buffer.from(c[CA]);
         d = dg(Buffer.concat([Buffer.from([118, a.length >> 8, a.length & 255]), a, Buffer.from(c[VI])]));
-        try {
-            x = await kvs.get('pg:v:' + d.toString('hex', 0, 16));
-        } catch (e) {
-            // Absent: not revoked.
-            x = 0;
-        }
+        // Absent: not revoked.
+        x = await kv('pg:v:' + d.toString('hex', 0, 16));
         if (x && (c[VV] || 0) <= +x.split(',')[0]) return RV;
     }
-    return u ? U : '';
+    return u ? U : 0;
 }
 function sha(b) {
     return crypto.createHash('sha256').update(b).digest();
@@ -261,24 +234,20 @@ function sha(b) {
 // first, then transition keys) and the salt are in the KeyValueStore under `akamai`.
 async function edge(t, url) {
     const i = t.lastIndexOf('~hmac='), sg = t.slice(0, i), hx = t.slice(i + 6), o = {};
-    if (i < 0 || hx.length % 2 || !/^[0-9a-fA-F]*$/.test(hx)) return MAL;
+    if (i < 0 || !/^([\da-f]{2})*$/i.test(hx)) return MAL;
     const fl = sg.split('~');
     for (let j = 0; j < fl.length; j++) {
         const e = fl[j].indexOf('='), k = fl[j].slice(0, e), v = fl[j].slice(e + 1);
         if (e < 0 || !v || !['ip', 'st', 'exp', 'acl', 'id', 'data'].includes(k) || o[k]) return MAL;
-        if ((k == 'st' || k == 'exp') && !/^[0-9]{1,19}$/.test(v)) return MAL;
+        if ((k == 'st' || k == 'exp') && !/^\d{1,19}$/.test(v)) return MAL;
         o[k] = v;
     }
     const tag = Buffer.from(hx, 'hex');
     if (tag.length != __AKAMAI_TAG__) return BS;
-    let kv;
-    try {
-        kv = await kvs.get('akamai', J);
-    } catch (e) {
-        return BS;
-    }
-    const d = sg + (o.acl ? '' : '~url=' + url) + (kv.salt ? '~salt=' + kv.salt : '');
-    if (!kv.keys.some(k => mac(Buffer.from(k, 'hex'), d, tag, 1))) return BS;
+    const ks = await kv('akamai', J);
+    if (ks === undefined) return BS;
+    const d = sg + (o.acl ? '' : '~url=' + url) + (ks.salt ? '~salt=' + ks.salt : '');
+    if (!ks.keys.some(k => mac(Buffer.from(k, 'hex'), d, tag, 1))) return BS;
     if (!o.exp) return MC;
     const c = { exp: +o.exp, '': o };
     if (o.st) c.nbf = +o.st;
@@ -287,7 +256,7 @@ async function edge(t, url) {
 }
 //#endif
 
-// Viewer binding: the plain IP claim, an Akamai `ip`, the digest claim; '' when bound.
+// Viewer binding: the plain IP claim, an Akamai `ip`, the digest claim; 0 when bound.
 async function bind(c, ak, q, ci, f) {
     const pl = own(c, __IP_CLAIM__), dg = own(c, __BIND_CLAIM__), ai = ak && ak.ip;
     let it, tag;
@@ -339,18 +308,15 @@ async function bind(c, ak, q, ci, f) {
             if (!str(v) || v.includes('\n')) return BM;
             m += '\n' + x + '=' + v;
         }
-        try {
-            k = await kvs.get('bind', J);
-        } catch (e) {
-            return BM;
-        }
+        k = await kv('bind', J);
+        if (k === undefined) return BM;
         if (!k.some(s => mac(b64(s), m, tag))) return BM;
     }
 //#endif
-    return '';
+    return 0;
 }
 // Decimal without leading zeros, at most 3 digits.
-const DN = /^(0|[1-9]\d{0,2})$/, MP = '0'.repeat(80) + '1'.repeat(16), HDR = { country: 'cloudfront-viewer-country', region: 'cloudfront-viewer-country-region', ua: 'user-agent', referer: 'referer' };
+const DN = /^(0|[1-9]\d{0,2})$/, MP = '0'.repeat(80) + '1'.repeat(16), CV = 'cloudfront-viewer-country', HDR = { country: CV, region: CV + '-region', ua: 'user-agent', referer: 'referer' };
 // A binding item name (src/binding.rs Item::parse).
 function item(x) {
     return /^(ip|session|country|region|ua|referer|ip\/(0|[1-9]\d?|1[01]\d|12[0-8])|header:[a-z0-9_-]+|query:[!-$'-<>-~]+)$/.test(x);
@@ -460,6 +426,15 @@ function wc(p, s, st, one) {
     while (i < p.length) if (!st(p[i++])) return false;
     return true;
 }
+// A KeyValueStore entry (`o`: {format}), or undefined when it is absent or unreadable.
+async function kv(k, o) {
+    let v;
+    try {
+        v = await kvs.get(k, o);
+    } catch (e) {
+    }
+    return v;
+}
 // An own member's value (never an inherited one such as `constructor`).
 function own(o, k) {
     return {}.hasOwnProperty.call(o, k) ? o[k] : undefined;
@@ -499,7 +474,7 @@ function X(q, n) {
 //#if path
 // First path segment `h.p.s` or `<sessionId>.h.p.s`; the segment is removed before forwarding.
 function P(q) {
-    const a = q.uri.slice(1), i = a.indexOf('/'), s = i < 0 ? a : a.slice(0, i), u = i < 0 ? '/' : a.slice(i), d = s.split('.').length, j = s.indexOf('.');
+    const s = q.uri.split('/')[1], u = q.uri.slice(s.length + 1) || '/', d = s.split('.').length, j = s.indexOf('.');
     if (d == 3) return { t: s, u: u };
     if (d == 4) return { t: s.slice(j + 1), u: u, s: s.slice(0, j) };
 }
@@ -549,9 +524,9 @@ function b64(s) {
 function js(s) {
     const b = b64(s);
     if (!b) return;
-    // Valid UTF-8 only: ASCII when no byte became a replacement character, else a round trip.
+    // Valid UTF-8 only: invalid bytes become U+FFFD, which does not encode back to them.
     const t = b.toString();
-    if (t.length == b.length ? t.includes('\ufffd') : !Buffer.from(t).equals(b)) return;
+    if (!Buffer.from(t).equals(b)) return;
     let v;
     try {
         v = JSON.parse(t);
@@ -589,13 +564,6 @@ function i64(x) {
     return d && (d.length < 19 || (d.length == 19 && d <= '922337203685477580' + (x[0] == '-' ? 8 : 7)));
 }
 //#endif
-//#if jwt
-// KVS value {"alg":"HS256","secret":"<base64url, >= 32 bytes>"} → secret bytes.
-function secret(v) {
-    const s = str(v.secret) && b64(v.secret);
-    return v.alg == 'HS256' && s && s.length >= 32 && s;
-}
-//#endif
 // HMAC-SHA256 (`a`: the Akamai algorithm) compared in constant time (no timingSafeEqual in CloudFront Functions).
 function mac(k, d, s, a) {
 //#if akamai
@@ -608,17 +576,15 @@ function mac(k, d, s, a) {
     for (let i = 0; i < h.length; i++) x |= h[i] ^ s[i];
     return !x;
 }
-// Is origin `o` (trimmed) one of the comma-separated `list` entries (`*`, exact, `scheme://*.host`)?
+// Is the Origin header `o` (a string, else absent) one of the comma-separated `list` entries (`*`,
+// exact, `scheme://*.host`)? `*` allows any origin, an absent one too.
 function origin(list, o) {
+    // (Compared lowercased, ASCII only: `e == o` is the exact match, scheme and host alike.)
+    o = str(o) ? lc(tr(o)) : '';
+    const b = o.indexOf('://'), oh = o.slice(b + 3);
     return list.split(',').some(e => {
-        e = tr(e);
-        if (e == '*') return true;
-        const a = e.indexOf('://'), b = o.indexOf('://');
-        if (!e || a < 0 || b < 0) return !!e && lc(e) == lc(o);
-        if (lc(e.slice(0, a)) != lc(o.slice(0, b))) return false;
-        const eh = e.slice(a + 3), oh = o.slice(b + 3);
-        if (!eh.startsWith('*.')) return lc(eh) == lc(oh);
-        const sf = eh.slice(2), l = oh.length - sf.length - 1;
-        return l > 0 && lc(oh.slice(l + 1)) == lc(sf) && oh[l] == '.' && !/[\/:@]/.test(oh.slice(0, l));
+        e = lc(tr(e));
+        const a = e.indexOf('://'), sf = e.slice(a + 5), l = oh.length - sf.length - 1;
+        return e == '*' || (e && e == o) || (a >= 0 && b >= 0 && e.slice(a + 3, a + 5) == '*.' && e.slice(0, a) == o.slice(0, b) && l > 0 && oh.slice(l + 1) == sf && oh[l] == '.' && !/[\/:@]/.test(oh.slice(0, l)));
     });
 }

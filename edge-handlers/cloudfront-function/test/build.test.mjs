@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
-import { ConfigError, MAX_FUNCTION_BYTES, UnsupportedError, generate, minify, validate } from '../build.mjs';
+import { ConfigError, MAX_FUNCTION_BYTES, UnsupportedError, generate, validate } from '../build.mjs';
 import { checkRuntime20 } from '../tools/check-runtime.mjs';
 import { HERE, loadCorpus } from './harness.mjs';
 import { fullFeatured } from './conformance.mjs';
@@ -141,16 +141,27 @@ test('Akamai and binding secrets go to the KeyValueStore, never into the code', 
 
 test('only the features a config uses are generated', () => {
   const small = generate(JSON.stringify(base()));
-  for (const absent of ['channel_mismatch', 'function P(', 'function B(', 'function C(', 'function X(', 'x-playgate-reason', 'pg_token']) {
+  // Function names are mangled in the minified code: sections are looked for in the readable source.
+  for (const absent of ['function P(', 'function B(', 'function C(', 'function X(', 'async function edge(', 'async function rev(', 'function ipt(']) {
+    assert.ok(!small.source.includes(absent), `${absent} should be stripped`);
+  }
+  const SECTIONS = ['pg_token', 'authorization', '/channels/', '1080', 'pg:h', 'playgate-bind-v1', '~hmac='];
+  for (const absent of SECTIONS.concat(['x-playgate-reason'])) {
     assert.ok(!small.code.includes(absent), `${absent} should be stripped`);
   }
-  assert.ok(small.code.includes('function Q('));
-  const full = fullFeatured();
-  for (const present of ['channel_mismatch', 'function P(', 'function B(', 'function C(', 'function X(', 'x-playgate-reason']) {
-    assert.ok(full.code.includes(present), `${present} should be present`);
+  assert.ok(small.source.includes('function Q('));
+  const full = fullFeatured({ limit: false });
+  for (const present of ['function P(', 'function B(', 'function C(', 'function X(', 'async function edge(', 'async function rev(', 'function ipt(']) {
+    assert.ok(full.source.includes(present), `${present} should be present`);
+  }
+  for (const present of SECTIONS) assert.ok(full.code.includes(present), `${present} should be present`);
+  // Reason names are in a deny.debug build only (the production build has numbers).
+  const dbg = generate(JSON.stringify({ ...base(), deny: { debug: true } }));
+  for (const r of ['x-playgate-reason', 'channel_mismatch', 'malformed_token', 'revocation_unavailable']) {
+    assert.ok(dbg.code.includes(r) && !full.code.includes(r), r);
   }
   assert.ok(small.bytes < full.bytes);
-  assert.ok(!/\n\s*\/\//.test(full.code), 'comments are dropped');
+  assert.ok(!/\/\/|\/\*/.test(full.code.replace(/"(?:[^"\\]|\\.)*"|\/(?:[^/\\\n[]|\\.|\[(?:[^\]\\]|\\.)*\])+\/[a-z]*/g, '')), 'comments are dropped');
 });
 
 test('no secret is ever in the function code; the KVS import file holds them', () => {
@@ -202,8 +213,8 @@ test('every generated function fits CloudFront limits and runtime 2.0', () => {
     checked++;
   }
   assert.ok(checked >= 40);
-  const full = fullFeatured();
-  assert.ok(full.bytes <= MAX_FUNCTION_BYTES, `full-featured function is ${full.bytes} bytes`);
+  // The full-featured combination is over the limit (README "Size"): refused, naming its features.
+  assert.throws(() => fullFeatured(), (e) => e instanceof UnsupportedError && /over 10 KB.*revocation/.test(e.message));
 });
 
 test('the runtime check rejects what runtime 2.0 lacks', () => {
@@ -239,14 +250,32 @@ test('the runtime check rejects what runtime 2.0 lacks', () => {
   assert.ok(checkRuntime20('function notHandler() {}').some((p) => p.includes('no top-level')));
 });
 
-test('minify keeps strings, regexes and division intact', () => {
-  const src = "const a = 'x  // y', b = /[/]\\// .test(a) ? 4 / 2 : 1; // gone\n/* gone */ let c = a + +b - -1;\n";
-  const out = minify(src);
-  assert.equal(out, "let a='x  // y',b=/[/]\\//.test(a)?4/2:1,c=a+ +b- -1;\n");
-  // Consecutive `let` statements merge only at the same depth, never across a block or after another statement.
-  assert.equal(minify('let a = 1;\nif (a) {\n  let b = 2;\n  let c = 3;\n}\nlet d = 4;\nf();\nlet e = 5;\nfor (let i = 0; i < 2; i++) g(i);\n'),
-    'let a=1;if(a){let b=2,c=3}let d=4;f();let e=5;for(let i=0;i<2;i++)g(i);\n');
-  assert.equal(minify('function f(a) {\n  if (a) { return a; }\n  for (;;) { break; }\n}\n'), 'function f(a){if(a){return a}for(;;){break}}\n');
+test('the minified function: the entry point keeps its name, locals are mangled, a source map reads it back', () => {
+  const full = fullFeatured({ limit: false });
+  assert.match(full.code, /^import \w+ from"cloudfront";import crypto from"crypto";/);
+  assert.match(full.code, /async function handler\(\w\)\{/);
+  // Top-level helpers are renamed; property names the runtime and the store need are not.
+  assert.ok(!/function (norm|glob|canon|secret|origin|mac)\(/.test(full.code));
+  for (const name of ['.kvs()', '.get(', 'format:"json"', '.request', '.viewer', '.querystring', '.headers', '.cookies', '.multiValue', '.value',
+    'statusCode:', 'statusDescription:', 'createHmac(', 'createHash("sha256")']) {
+    assert.ok(full.code.includes(name), `${name} kept`);
+  }
+  assert.ok(!/[^\x20-\x7e\n]/.test(full.code), 'ASCII only');
+  assert.ok(!/\beval\b|new Function/.test(full.code));
+  assert.ok(!/\bconst\b/.test(full.code), 'const declarations become let');
+  assert.ok(full.bytes < Buffer.byteLength(full.source) * 0.75, `${full.bytes} vs ${Buffer.byteLength(full.source)} unminified`);
+  const map = JSON.parse(full.map);
+  assert.equal(map.version, 3);
+  assert.deepEqual(map.sources, ['function.src.js']);
+  assert.deepEqual(map.sourcesContent, [full.source]);
+  assert.ok(map.mappings.length > 100);
+  // The readable build is the rendered template itself, comments and all, and passes the runtime check.
+  const readable = fullFeatured({ minify: false });
+  assert.equal(readable.code, full.source);
+  assert.equal(readable.map, undefined);
+  assert.match(readable.code, /\n\/\/ |async function check\(q, now, ci\)/);
+  assert.ok(!/__[A-Z_]+__/.test(readable.code.split('\n').filter((l) => !l.trim().startsWith('//')).join('\n')), 'placeholders filled');
+  assert.deepEqual(checkRuntime20(readable.code), []);
 });
 
 test('command line writes the function and the KVS file, and refuses with exit 2', () => {
@@ -259,6 +288,13 @@ test('command line writes the function and the KVS file, and refuses with exit 2
     assert.deepEqual(checkRuntime20(fs.readFileSync(path.join(dir, 'dist/function.js'), 'utf8')), []);
     const kvs = JSON.parse(fs.readFileSync(path.join(dir, 'dist/kvs-import.json'), 'utf8'));
     assert.equal(kvs.data[0].key, 'key:k1');
+    const src = fs.readFileSync(path.join(dir, 'dist/function.src.js'), 'utf8');
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'dist/function.js.map'), 'utf8')).sourcesContent, [src]);
+    // --no-minify: function.js is the readable function, and no map is left behind.
+    const ro = execFileSync(process.execPath, [path.join(HERE, '../build.mjs'), cfg, '--out', path.join(dir, 'dist'), '--no-minify']).toString();
+    assert.match(ro, /not minified/);
+    assert.equal(fs.readFileSync(path.join(dir, 'dist/function.js'), 'utf8'), src);
+    assert.ok(!fs.existsSync(path.join(dir, 'dist/function.js.map')));
     fs.writeFileSync(cfg, JSON.stringify({ keys: [{ kid: 'a', alg: 'HS512', secret: Buffer.alloc(64).toString('base64url') }] }));
     const r = spawnSync(process.execPath, [path.join(HERE, '../build.mjs'), cfg, '--out', path.join(dir, 'x')]);
     assert.equal(r.status, 2);

@@ -150,7 +150,8 @@ const cfCrypto = Object.freeze({
   },
 });
 
-const IMPORT = /^import (\w+) from ?'(cloudfront|crypto)';/;
+// The module imports at the top (after comments, in a readable build), as terser or the template writes them.
+const IMPORT = /^\s*(?:\/\/[^\n]*\n\s*)*import (\w+) from ?(['"])(cloudfront|crypto)\2;/;
 
 /**
  * Loads generated function code into a fresh context. Returns `run(event, nowSeconds)` → the
@@ -161,7 +162,7 @@ export function loadFunction(code, kvs) {
   const imports = {};
   let m;
   while ((m = IMPORT.exec(body))) {
-    imports[m[1]] = m[2];
+    imports[m[1]] = m[3];
     body = body.slice(m[0].length);
   }
   const sandbox = { Buffer, console, WebAssembly: undefined, __nowMs: 0 };
