@@ -534,6 +534,7 @@ export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8'), o
     akamai: !!c.akamai,
     jwt: c.keys.length > 0,
     revocation: !!c.revocation,
+    leeway: c.claims.leeway > 0,
     i64: c.keys.length > 0 || !!c.revocation,
   };
   const glob = (g) => `glob(${JSON.stringify(g)})`;
