@@ -22,9 +22,9 @@ const H = '{"alg":"HS256","kid":"k1"}';
 const valid = token(H, `{"exp":${NOW + 60}}`);
 const expired = token(H, `{"exp":${NOW - 60}}`);
 
-const counts = { node: tally(), njs: tally(), build: { faults: 0, startup_errors: 0, wrong: 0 } };
+const counts = { node: tally(), njs: tally(), build: { faults: 0, startup_errors: 0, wrong: 0, answers: [] } };
 function tally() {
-  return { faults: 0, denials: 0, allows: 0, exceptions: 0, wrong_reason: 0, by_reason: {} };
+  return { faults: 0, denials: 0, allows: 0, exceptions: 0, wrong_reason: 0, by_reason: {}, answers: [] };
 }
 after(() => {
   const n = counts.node;
@@ -176,6 +176,7 @@ function record(t, group, name, d, want) {
     }
   }
   const ok = d.exception === undefined && !d.allow && (!want || d.reason === want);
+  t.answers.push(`${group}: ${name} → ${line}`);
   return { ok, text: `${group}: ${name} → ${line}` };
 }
 
@@ -232,6 +233,7 @@ test('configs that are missing, empty, not JSON or mistyped are refused at build
     } catch (e) {
       if (e instanceof ConfigError || e instanceof UnsupportedError) {
         counts.build.startup_errors++;
+        counts.build.answers.push(`${what} → ${e.name}: ${e.message}`);
         return e;
       }
       counts.build.wrong++;
@@ -261,6 +263,7 @@ test('the command line refuses a missing or unreadable config with exit 2 and on
       counts.build.faults++;
       const r = spawnSync(process.execPath, [path.join(HERE, '..', 'build.mjs'), file, '--out', path.join(tmp, 'out')], { encoding: 'utf8' });
       const ok = r.status === 2 && r.stderr.startsWith('playgate cloudfront-function: ') && r.stderr.trim().split('\n').length === 1;
+      counts.build.answers.push(`command line, ${what} → exit ${r.status}: ${r.stderr.trim().split('\n')[0]}`);
       if (ok) counts.build.startup_errors++;
       else {
         counts.build.wrong++;

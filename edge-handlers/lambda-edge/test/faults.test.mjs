@@ -30,7 +30,7 @@ const CONFIG = {
 const valid = mint(KEY, { exp: NOW + 60 });
 const expired = mint(KEY, { exp: NOW - 60 });
 
-const counts = { faults: 0, denials: 0, fail_closed: 0, startup_errors: 0, allows: 0, crashes: 0, wrong_answers: 0, by_answer: {} };
+const counts = { faults: 0, denials: 0, fail_closed: 0, startup_errors: 0, allows: 0, crashes: 0, wrong_answers: 0, by_answer: {}, answers: [] };
 after(() => {
   const { denials, ...rest } = counts;
   // `denials`: the gate's 4xx and the handler's fail-closed 503 together (split in the two fields after it).
@@ -148,6 +148,7 @@ async function inject(handler, name, ev, want) {
   else counts.crashes++;
   const ok = (a.kind === 'denial' || a.kind === 'fail_closed') && (!want || a.reason === want);
   if (!ok && (a.kind === 'denial' || a.kind === 'fail_closed')) counts.wrong_answers++;
+  counts.answers.push(`${name} → ${a.text}`);
   return ok ? null : `${name} → ${a.text}${want ? ` (expected ${want})` : ''}`;
 }
 
@@ -254,6 +255,7 @@ test('build: missing, empty or broken config and filter files stop the build wit
       const r = spawnSync(process.execPath, [build, ...args, '--out', join(dir, 'x.zip')], { encoding: 'utf8' });
       const lines = r.stderr.trim().split('\n').filter((l) => !/deny\.debug is true/.test(l));
       const ok = r.status !== 0 && r.status !== null && lines.length === 1 && !/\n\s+at /.test(r.stderr) && !r.stderr.includes('LEAKME');
+      counts.answers.push(`build: ${what} → exit ${r.status}: ${lines[0]}`);
       if (ok) counts.startup_errors++;
       else {
         counts.wrong_answers++;
