@@ -355,6 +355,10 @@ fn startup_faults(tally: &mut fc::Tally) {
             .or_default()
             .entry(if ok { "exit 2".into() } else { "wrong".into() })
             .or_default() += 1;
+        tally.answers.push(format!(
+            "startup: {name} → {}",
+            d.lines().next().unwrap_or("")
+        ));
         println!(
             "{} {:<18} {:<62} {}",
             if ok { "ok  " } else { "FAIL" },

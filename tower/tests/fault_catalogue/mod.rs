@@ -977,6 +977,8 @@ pub struct Tally {
     pub crashes: usize,
     pub wrong_answers: usize,
     pub by_group: BTreeMap<String, BTreeMap<String, usize>>,
+    /// `group: name → answer`, one per fault.
+    pub answers: Vec<String>,
     pub failures: Vec<String>,
 }
 
@@ -999,6 +1001,8 @@ impl Tally {
             .or_default()
             .entry(d.clone())
             .or_default() += 1;
+        self.answers
+            .push(format!("{}: {} → {d}", fault.group, fault.name));
         let ok = meets(a, fault.expect);
         if !ok {
             if !matches!(v, Verdict::Allowed | Verdict::Hang) {
@@ -1030,6 +1034,7 @@ impl Tally {
             "crashes": self.crashes,
             "wrong_answers": self.wrong_answers,
             "answers_by_group": self.by_group,
+            "answers": self.answers,
             "failures": self.failures,
         })
     }
