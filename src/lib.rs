@@ -40,4 +40,4 @@ pub use claims::{MaxResolution, VerifiedClaims};
 pub use config::{Config, ConfigError};
 pub use error::Reason;
 pub use gate::{Allow, Decision, Deny, Forward, Gate, Host};
-pub use request::Request;
+pub use request::{parse_cookie_header, Request};
