@@ -1,4 +1,4 @@
-// Node benchmark: playgate's Gate.check (the npm package: request JSON → wasm → decision, including
+// Node benchmark: playgate's Gate.check (the npm package: request object → wasm → decision, including
 // token location, header/claims checks and token removal) against fast-jwt, jose and jsonwebtoken
 // verifying the same HS256 and ES384 tokens, in the same process and run. Prints ops/s and the ratio
 // of each peer to playgate.  Usage: node bench.mjs [seconds per subject, default 2]

@@ -1,6 +1,8 @@
 // The JavaScript API of the npm package, shared by the Node and web entries. It only shapes values
-// for JavaScript: every decision is taken by the Rust core (pkg/src/lib.rs → src/). One JSON string
-// crosses into WebAssembly per call and one compact JSON string comes back.
+// for JavaScript: every decision is taken by the Rust core (pkg/src/lib.rs → src/). A request object
+// crosses into WebAssembly once per call as one packed string of the fields the core reads, and the
+// decision comes back as a number (plus the forwarded strings when they are not the request's own);
+// JSON text, and objects the packing does not cover, take the JSON path.
 
 const nowSeconds = () => Date.now() / 1000;
 
@@ -44,6 +46,172 @@ function forwardedRequest(input, forward) {
     return { ...req, uri: forward.uri, querystring: cloudFrontQuery(req.querystring, forward.querystring) };
   }
   return { ...doc, uri: forward.uri, querystring: forward.querystring };
+}
+
+// ---- The packed request (pkg/src/lib.rs `PackedRequest`) ----------------------------------------
+// Only plain objects whose read fields are all strings are packed; anything else (a number where a
+// string belongs, arrays, class instances, lone surrogates…) returns undefined and takes the JSON
+// path, which accepts or refuses it exactly as before.
+
+const NUL = '\0';
+const DENIED = 1 << 24;
+const ALLOWED = 2 << 24;
+const URI_CHANGED = 1;
+const QUERY_NON_EMPTY = 2;
+
+const isPlainObject = (o) => {
+  if (o === null || typeof o !== 'object') return false;
+  const proto = Object.getPrototypeOf(o);
+  return proto === Object.prototype || proto === null;
+};
+// JSON path semantics of a string field: absent or null reads as ''.
+const field = (v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : undefined);
+// Strings cross as UTF-8; the JSON path refuses lone surrogates, so they take it.
+const wellFormed = typeof String.prototype.isWellFormed === 'function'
+  ? (s) => s.isWellFormed()
+  : (s) => !/[\uD800-\uDFFF]/.test(s);
+
+// `{name: string}` → `\0name\0value`…, counted; false when a value is not a string.
+function packStrings(o, out) {
+  if (o === undefined) return true;
+  if (!isPlainObject(o)) return false;
+  for (const name in o) {
+    const v = o[name];
+    if (typeof v !== 'string') return false;
+    out.s += NUL + name + NUL + v;
+    out.n++;
+  }
+  return true;
+}
+
+// The values of a CloudFront Functions entry `{value, multiValue?: [{value}]}` (a non-empty
+// multiValue wins), or undefined.
+function cloudFrontValues(e) {
+  if (!isPlainObject(e)) return undefined;
+  const multi = e.multiValue;
+  if (Array.isArray(multi) && multi.length > 0) {
+    const out = [];
+    for (let i = 0; i < multi.length; i++) {
+      const m = multi[i];
+      if (!isPlainObject(m) || typeof m.value !== 'string') return undefined;
+      out.push(m.value);
+    }
+    return out;
+  }
+  return typeof e.value === 'string' ? [e.value] : undefined;
+}
+
+function packCloudFront(o, out) {
+  if (o === undefined) return true;
+  if (!isPlainObject(o)) return false;
+  for (const name in o) {
+    const values = cloudFrontValues(o[name]);
+    if (values === undefined) return false;
+    for (const v of values) {
+      out.s += NUL + name + NUL + v;
+      out.n++;
+    }
+  }
+  return true;
+}
+
+// Code point order (UTF-8 byte order, the order of the core's JSON maps); `<` on JS strings
+// compares UTF-16 units, which differs only between surrogates and U+E000..U+FFFF.
+function byCodePoint(a, b) {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      if (x >= 0xd800 && y >= 0xd800) {
+        x = x <= 0xdfff ? x + 0x2000 : x - 0x800;
+        y = y <= 0xdfff ? y + 0x2000 : y - 0x800;
+      }
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+// A CloudFront Functions query object as the raw query string the core rebuilds from the JSON
+// document: names in code point order, `name=value` (`name` alone for an empty value).
+function cloudFrontQueryText(o) {
+  if (o === undefined) return '';
+  if (!isPlainObject(o)) return undefined;
+  const names = Object.keys(o);
+  if (names.length > 1) names.sort(byCodePoint);
+  let q = '';
+  for (const name of names) {
+    const values = cloudFrontValues(o[name]);
+    if (values === undefined) return undefined;
+    for (const v of values) {
+      if (q !== '') q += '&';
+      q += v === '' ? name : name + '=' + v;
+    }
+  }
+  return q;
+}
+
+// Lambda@Edge `{name: [{key, value}]}`.
+function packLambdaHeaders(o, out) {
+  if (o === undefined) return true;
+  if (!isPlainObject(o)) return false;
+  for (const name in o) {
+    const list = o[name];
+    if (!Array.isArray(list)) return false;
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      if (!isPlainObject(item) || typeof item.value !== 'string') return false;
+      out.s += NUL + name + NUL + item.value;
+      out.n++;
+    }
+  }
+  return true;
+}
+
+function packed(shape, method, uri, query, ip, headers, cookies) {
+  if (method === undefined || uri === undefined || query === undefined || ip === undefined) return undefined;
+  const s = shape + NUL + method + NUL + uri + NUL + query + NUL + ip + NUL + headers.n + NUL + cookies.n
+    + headers.s + cookies.s;
+  return wellFormed(s) ? s : undefined;
+}
+
+// Mirrors the shape detection of `playgate::event::OwnedRequest::from_value`.
+function packRequest(doc) {
+  if (!isPlainObject(doc)) return undefined;
+  const headers = { s: '', n: 0 };
+  const cookies = { s: '', n: 0 };
+  if (doc.Records !== undefined) {
+    const records = doc.Records;
+    if (!Array.isArray(records) || records.length === 0 || !isPlainObject(records[0])) return undefined;
+    const cf = records[0].cf;
+    if (!isPlainObject(cf) || !isPlainObject(cf.request)) return undefined;
+    const r = cf.request;
+    if (!packLambdaHeaders(r.headers, headers)) return undefined;
+    return packed('l', field(r.method), field(r.uri), field(r.querystring), field(r.clientIp), headers, cookies);
+  }
+  if (doc.request !== undefined) {
+    const r = doc.request;
+    if (!isPlainObject(r)) return undefined;
+    // `viewer.ip` is read leniently: anything but a string is no IP.
+    const viewer = doc.viewer;
+    let ip = '';
+    if (viewer !== undefined && viewer !== null) {
+      if (!isPlainObject(viewer)) return undefined;
+      if (typeof viewer.ip === 'string') ip = viewer.ip;
+    }
+    if (!packCloudFront(r.headers, headers) || !packCloudFront(r.cookies, cookies)) return undefined;
+    return packed('c', field(r.method), field(r.uri), cloudFrontQueryText(r.querystring), ip, headers, cookies);
+  }
+  if (!packStrings(doc.headers, headers) || !packStrings(doc.cookies, cookies)) return undefined;
+  return packed('p', field(doc.method), field(doc.uri), field(doc.querystring), field(doc.clientIp), headers, cookies);
+}
+
+// The request's own uri (the packed path only reports a changed one).
+function requestUri(doc) {
+  if (doc.Records !== undefined) return field(doc.Records[0].cf.request.uri);
+  if (doc.request !== undefined) return field(doc.request.uri);
+  return field(doc.uri);
 }
 
 function argumentError(message) {
@@ -101,6 +269,8 @@ function claimsWithExpiry(claims, opts) {
  */
 export function bindApi(raw) {
   const secret = Symbol('playgate');
+  let reasons;
+  const reasonCodes = () => (reasons ??= raw().reasonCodes().split(','));
 
   class Gate {
     #raw;
@@ -164,8 +334,30 @@ export function bindApi(raw) {
      * (object or JSON text), at `now` (Unix seconds, default the system clock).
      */
     check(request, now) {
+      const at = now === undefined ? nowSeconds() : now;
+      if (typeof request === 'object') {
+        const p = packRequest(request);
+        const r = p === undefined ? 0 : this.#raw.checkPacked(p, at);
+        if (r >= ALLOWED) {
+          let uri = requestUri(request);
+          let querystring = '';
+          if ((r & (URI_CHANGED | QUERY_NON_EMPTY)) !== 0) {
+            querystring = this.#raw.lastForward();
+            if ((r & URI_CHANGED) !== 0) {
+              const cut = querystring.indexOf(NUL);
+              uri = querystring.slice(0, cut);
+              querystring = querystring.slice(cut + 1);
+            }
+          }
+          const forward = { uri, querystring };
+          return { allow: true, status: 200, reason: null, request: forwardedRequest(request, forward), forward };
+        }
+        if (r >= DENIED) {
+          return { allow: false, status: (r >> 8) & 0xffff, reason: reasonCodes()[r & 0xff], request: null };
+        }
+      }
       const text = toJson(request, 'request');
-      const d = JSON.parse(this.#raw.check(text, now === undefined ? nowSeconds() : now));
+      const d = JSON.parse(this.#raw.check(text, at));
       if (!d.allow) return { allow: false, status: d.status, reason: d.reason, request: null };
       return {
         allow: true,

@@ -2,12 +2,12 @@
 // Workers, Vercel edge) import `playgate/playgate.wasm` as a compiled `WebAssembly.Module` and pass
 // it to `initSync`; browsers and Deno may `await init()` (fetches the .wasm beside this file).
 import initWasm, {
-  initSync as initWasmSync, RawGate, RawSigningKey, playbackUrl as rawPlaybackUrl, mintAkamai as rawMintAkamai,
+  initSync as initWasmSync, RawGate, RawSigningKey, playbackUrl as rawPlaybackUrl, mintAkamai as rawMintAkamai, reasonCodes,
 } from './playgate_wasm.mjs';
 import { bindApi } from './api.mjs';
 
 let ready = false;
-const bindings = { RawGate, RawSigningKey, playbackUrl: rawPlaybackUrl, mintAkamai: rawMintAkamai };
+const bindings = { RawGate, RawSigningKey, playbackUrl: rawPlaybackUrl, mintAkamai: rawMintAkamai, reasonCodes };
 
 function raw() {
   if (!ready) throw new Error('playgate: call init() or initSync(module) before use');

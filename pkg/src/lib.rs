@@ -14,8 +14,9 @@ use playgate::akamai::{self, AkamaiAlg, AkamaiClaims, AkamaiKey, AkamaiMintError
 use playgate::event::OwnedRequest;
 use playgate::mint::{self, Placement, SigningKey, UrlError};
 use playgate::revocation::{FilterError, RevocationFilter, RevocationSource};
-use playgate::{CachingGate, ConfigError, Decision, Gate};
+use playgate::{CachingGate, ConfigError, Decision, Gate, Reason, Request};
 use serde_json::Value;
+use std::borrow::Cow;
 use wasm_bindgen::prelude::*;
 
 /// An `Error` (a real `TypeError` for that name) carrying a stable `code` (and `field` for
@@ -60,6 +61,8 @@ pub struct RawGate {
     gate: CachingGate,
     /// The last good revocation filter (`None`: none loaded, the config's `on_unavailable` applies).
     filter: Option<RevocationFilter>,
+    /// The forwarded strings of the last allowed `check_packed` (buffer reused across calls).
+    last_forward: String,
 }
 
 #[wasm_bindgen]
@@ -73,6 +76,7 @@ impl RawGate {
         Ok(RawGate {
             gate: CachingGate::new(gate, capacity),
             filter: None,
+            last_forward: String::new(),
         })
     }
 
@@ -116,22 +120,193 @@ impl RawGate {
     /// `now` (Unix seconds). Returns `{"allow","status","reason"[,"forward":{"uri","querystring"}]}`
     /// as JSON text; throws `invalid_request` when the document is not a request.
     pub fn check(&mut self, request: &str, now: f64) -> Result<String, JsValue> {
-        if !(now.is_finite() && now >= 0.0) {
-            return Err(coded_error(
-                "TypeError",
-                "invalid_argument",
-                "now must be a non-negative number of seconds",
-                None,
-            ));
-        }
+        let now = checked_now(now)?;
         let (_, req) = OwnedRequest::from_json(request)
             .map_err(|e| coded_error("TypeError", "invalid_request", e.0, None))?;
-        // `as` saturates and truncates: fractional seconds round down, as NumericDate comparisons expect.
-        let gate = &mut self.gate;
-        let filter = self.filter.as_ref().map(|f| f as &dyn RevocationSource);
-        let decision = req.with_view(|r| gate.check_with(r, now as u64, filter));
+        let decision = req.with_view(|r| self.decide(r, now));
         Ok(decision_json(&decision))
     }
+
+    /// The hot path for request objects: the fields the core reads, already extracted by
+    /// `pkg/js/api.js`, as one NUL-separated string (see [`PackedRequest`]), so one string crosses
+    /// per call and no JSON is written or parsed. Returns the decision as a number:
+    /// - `0`: the packing is inconsistent (a value contained NUL): use [`RawGate::check`];
+    /// - [`DENIED`]` | status << 8 | index in Reason::ALL` for a denial;
+    /// - [`ALLOWED`]` | flags`: [`URI_CHANGED`] and/or [`QUERY_NON_EMPTY`]; when either is set,
+    ///   [`RawGate::last_forward`] returns the forwarded `uri` (if changed, then NUL) and query.
+    #[wasm_bindgen(js_name = checkPacked)]
+    pub fn check_packed(&mut self, packed: &str, now: f64) -> Result<u32, JsValue> {
+        let now = checked_now(now)?;
+        let Some(p) = PackedRequest::parse(packed) else {
+            return Ok(0);
+        };
+        let decision = p.with_view(|r| self.decide(r, now));
+        Ok(match decision {
+            Decision::Deny(d) => {
+                let index = Reason::ALL.iter().position(|r| *r == d.reason).unwrap_or(0);
+                DENIED | u32::from(d.status) << 8 | index as u32
+            }
+            Decision::Allow(a) => {
+                let f = &a.forward;
+                let uri_changed = f.uri != p.uri;
+                self.last_forward.clear();
+                if uri_changed {
+                    self.last_forward.push_str(&f.uri);
+                    self.last_forward.push('\0');
+                }
+                self.last_forward.push_str(&f.querystring);
+                let mut flags = ALLOWED;
+                if uri_changed {
+                    flags |= URI_CHANGED;
+                }
+                if !f.querystring.is_empty() {
+                    flags |= QUERY_NON_EMPTY;
+                }
+                flags
+            }
+        })
+    }
+
+    /// The forwarded `[uri NUL] querystring` of the last allowed [`RawGate::check_packed`].
+    #[wasm_bindgen(js_name = lastForward)]
+    pub fn last_forward(&self) -> String {
+        self.last_forward.clone()
+    }
+}
+
+impl RawGate {
+    /// The one call into the core for both request paths (kept out of line: one copy in the module).
+    #[inline(never)]
+    fn decide(&mut self, r: &Request<'_>, now: u64) -> Decision {
+        let filter = self.filter.as_ref().map(|f| f as &dyn RevocationSource);
+        self.gate.check_with(r, now, filter)
+    }
+}
+
+/// [`RawGate::check_packed`] result bits.
+pub const DENIED: u32 = 1 << 24;
+/// An allowed request.
+pub const ALLOWED: u32 = 2 << 24;
+/// The forwarded path differs from the request's (path token removed, or normalised).
+pub const URI_CHANGED: u32 = 1;
+/// The forwarded query string is not empty.
+pub const QUERY_NON_EMPTY: u32 = 2;
+
+/// The reason codes in `Reason::ALL` order, comma-separated (decodes [`RawGate::check_packed`]).
+#[wasm_bindgen(js_name = reasonCodes)]
+pub fn reason_codes() -> String {
+    let mut out = String::new();
+    for r in Reason::ALL {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(r.code());
+    }
+    out
+}
+
+fn checked_now(now: f64) -> Result<u64, JsValue> {
+    if now.is_finite() && now >= 0.0 {
+        // `as` saturates and truncates: fractional seconds round down, as NumericDate comparisons
+        // expect.
+        Ok(now as u64)
+    } else {
+        Err(coded_error(
+            "TypeError",
+            "invalid_argument",
+            "now must be a non-negative number of seconds",
+            None,
+        ))
+    }
+}
+
+/// A request packed by `pkg/js/api.js` from a request object whose fields are all strings:
+/// `shape NUL method NUL uri NUL querystring NUL clientIp NUL nHeaders NUL nCookies` followed by
+/// `NUL name NUL value` for each header and cookie. `shape` is `p` (plain), `c` (CloudFront
+/// Functions, whose query object the JS side has already joined in the core's order) or `l`
+/// (Lambda@Edge). A value containing NUL changes the field count, so the parse fails and the caller
+/// falls back to the JSON path instead of misreading fields.
+///
+/// The view is what `playgate::event::OwnedRequest::from_value` reads from the same object as JSON,
+/// up to the order of headers and cookies, which the core only looks up by name: header names
+/// ASCII-lowercased, Lambda@Edge cookies read from the `cookie` header.
+struct PackedRequest<'a> {
+    method: &'a str,
+    uri: &'a str,
+    querystring: &'a str,
+    client_ip: &'a str,
+    headers: Vec<(Cow<'a, str>, &'a str)>,
+    cookies: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> PackedRequest<'a> {
+    fn parse(packed: &'a str) -> Option<PackedRequest<'a>> {
+        let mut it = packed.split('\0');
+        let shape = it.next()?;
+        let (method, uri, querystring, client_ip) =
+            (it.next()?, it.next()?, it.next()?, it.next()?);
+        let nh: usize = it.next()?.parse().ok()?;
+        let nc: usize = it.next()?.parse().ok()?;
+        let lambda = match shape {
+            "l" => true,
+            "p" | "c" => false,
+            _ => return None,
+        };
+        let mut headers = Vec::with_capacity(nh.min(64));
+        let mut cookies = Vec::new();
+        for _ in 0..nh {
+            let (n, v) = (it.next()?, it.next()?);
+            let name = if n.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(n.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(n)
+            };
+            if lambda && name == "cookie" {
+                for c in cookie_pairs(v) {
+                    cookies.push(c);
+                }
+            }
+            headers.push((name, v));
+        }
+        for _ in 0..nc {
+            cookies.push((it.next()?, it.next()?));
+        }
+        if it.next().is_some() {
+            return None;
+        }
+        Some(PackedRequest {
+            method,
+            uri,
+            querystring,
+            client_ip,
+            headers,
+            cookies,
+        })
+    }
+
+    fn with_view<R>(&self, f: impl FnOnce(&Request<'_>) -> R) -> R {
+        let headers: Vec<(&str, &str)> = self.headers.iter().map(|(n, v)| (&**n, *v)).collect();
+        f(&Request {
+            method: self.method,
+            uri: self.uri,
+            querystring: self.querystring,
+            headers: &headers,
+            cookies: &self.cookies,
+            client_ip: self.client_ip,
+        })
+    }
+}
+
+/// A `Cookie` header's `(name, value)` pairs, as the core reads Lambda@Edge cookie headers
+/// (`playgate::event`, whose parser is not exported): `;`-separated, trimmed, pieces without `=`
+/// skipped.
+fn cookie_pairs(value: &str) -> impl Iterator<Item = (&str, &str)> {
+    value
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.split_once('='))
+        .map(|(n, v)| (n.trim(), v.trim()))
 }
 
 /// The decision as compact JSON, written directly (no intermediate `Value`): this runs per request.

@@ -1,0 +1,63 @@
+// The npm boundary on the same build: the same HS256 check through `Gate.check` (request object →
+// one packed string → a number back) and through the previous boundary, rebuilt here from the raw
+// bindings exactly as `Gate.check` did it before the hot path (JSON.stringify → wasm parses the
+// document → decision JSON → JSON.parse → forwarded request copied in the input's shape). Plain
+// shape and a Lambda@Edge event with 6 headers, cache off and on; median CPU µs per check over 5
+// rounds.  Usage: node boundary.mjs [checks per round, default 40000]
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Gate, mint } from 'playgate';
+
+// The raw bindings beside the Node entry: the same module instance as `playgate`'s.
+const raw = createRequire(createRequire(import.meta.url).resolve('playgate'))('./playgate_wasm.js');
+const PER_ROUND = Number(process.argv[2] ?? 40000);
+const now = Math.floor(Date.now() / 1000);
+const claims = { exp: now + 3600, 'aws:channel-arn': 'arn:aws:ivs:us-west-2:123456789012:channel/AbCdEf123456' };
+const hsKey = { kid: 'hs1', alg: 'HS256', secret: randomBytes(32).toString('base64url') };
+const token = mint(hsKey, claims);
+const plain = { method: 'GET', uri: '/live/stream/seg_00042.ts', querystring: `token=${token}`, headers: {} };
+const header = (key, value) => [{ key, value }];
+const lambda = { Records: [{ cf: { config: { eventType: 'viewer-request' }, request: {
+  clientIp: '203.0.113.7', method: 'GET', uri: '/live/stream/seg_00042.ts', querystring: `token=${token}`,
+  headers: {
+    host: header('Host', 'd111111abcdef8.cloudfront.net'),
+    'user-agent': header('User-Agent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15'),
+    accept: header('Accept', '*/*'),
+    origin: header('Origin', 'https://player.example.com'),
+    'accept-encoding': header('Accept-Encoding', 'gzip, deflate, br'),
+    'cloudfront-viewer-country': header('CloudFront-Viewer-Country', 'US'),
+  },
+} } }] };
+
+// The previous Gate.check for object inputs.
+function previousCheck(rawGate, request, at) {
+  const d = JSON.parse(rawGate.check(JSON.stringify(request), at));
+  if (!d.allow) return { allow: false, status: d.status, reason: d.reason, request: null };
+  const req = request.Records !== undefined ? request.Records[0].cf.request : request;
+  return { allow: true, status: 200, reason: null, request: { ...req, uri: d.forward.uri, querystring: d.forward.querystring }, forward: d.forward };
+}
+
+function run(name, f) {
+  for (let i = 0; i < 20000; i++) f();
+  const us = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < PER_ROUND; i++) if (!f().allow) throw new Error('denied');
+    const c = process.cpuUsage(t0);
+    us.push((c.user + c.system) / PER_ROUND);
+  }
+  us.sort((a, b) => a - b);
+  return us[2];
+}
+
+console.log(`node ${process.version}; median CPU µs per check (5 rounds × ${PER_ROUND})`);
+console.log('subject'.padEnd(34), 'hot path', ' previous', ' speed-up');
+for (const size of [0, 1024]) {
+  const gate = Gate.fromConfig({ keys: [hsKey] }, { cacheSize: size });
+  const rawGate = raw.RawGate.fromJson(JSON.stringify({ keys: [hsKey] }), size);
+  for (const [shape, request] of [['plain', plain], ['Lambda@Edge event', lambda]]) {
+    const hot = run('', () => gate.check(request, now));
+    const prev = run('', () => previousCheck(rawGate, request, now));
+    console.log(`${shape}, cache ${size ? 'hit' : 'off'}`.padEnd(34), hot.toFixed(2).padStart(8), prev.toFixed(2).padStart(9), `${(prev / hot).toFixed(2)}×`.padStart(9));
+  }
+}
