@@ -332,24 +332,30 @@ impl Config {
     }
 }
 
-/// serde echoes offending string values (`invalid type: string "..."`); a misplaced secret must not
-/// end up in a log, so quoted values are elided.
+/// serde echoes offending values (`invalid type: string "..."`, `integer `...``); a misplaced
+/// secret must not end up in a log (an unquoted all-digit `secret_hex` is a JSON number), so quoted
+/// strings and numbers are elided.
 fn redact_serde_message(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     let mut rest = msg;
-    while let Some(start) = rest.find("string \"") {
-        let (head, tail) = rest.split_at(start + "string \"".len());
+    let openers = [
+        ("string \"", '"'),
+        ("integer `", '`'),
+        ("floating point `", '`'),
+    ];
+    while let Some((start, open, close)) = openers
+        .iter()
+        .filter_map(|&(open, close)| rest.find(open).map(|i| (i, open, close)))
+        .min_by_key(|&(i, _, _)| i)
+    {
+        let (head, tail) = rest.split_at(start + open.len());
         out.push_str(head);
-        match tail.find('"') {
-            Some(end) => {
-                out.push_str("…\"");
-                rest = tail.get(end + 1..).unwrap_or("");
-            }
-            None => {
-                out.push_str("…\"");
-                rest = "";
-            }
-        }
+        out.push('…');
+        out.push(close);
+        rest = match tail.find(close) {
+            Some(end) => tail.get(end + 1..).unwrap_or(""),
+            None => "",
+        };
     }
     out.push_str(rest);
     out
@@ -364,6 +370,20 @@ impl core::error::Error for ConfigError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offending_values_are_not_echoed() {
+        for doc in [
+            r#"{"keys":[{"kid":"a","alg":"HS256","secret":31415926535897932384}]}"#,
+            r#"{"keys":[{"kid":"a","alg":"HS256","secret":-314159265358979}]}"#,
+            r#"{"keys":[{"kid":"a","alg":"HS256","secret":"3141592653"}],"token":"3141592653"}"#,
+            r#"{"keys":[],"akamai":{"keys":[{"kid":"a","secret_hex":3141592653589793}]}}"#,
+        ] {
+            let e = Config::from_json(doc).unwrap_err().to_string();
+            assert!(!e.contains("3141592653") && !e.contains("3.14159"), "{e}");
+            assert!(e.contains("invalid type"), "{e}");
+        }
+    }
 
     #[test]
     fn errors_name_the_field() {
