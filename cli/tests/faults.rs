@@ -160,12 +160,14 @@ fn hostile_requests_are_denied_or_rejected_never_served() {
 }
 
 /// Secrets planted in broken configs: none may appear on stderr.
-const PLANTED: [&str; 4] = [
+const PLANTED: [&str; 5] = [
     // the valid key's secret (base64url of 32 × 0x07)
     "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc",
     "c2hvcnQtc2VjcmV0LWRvLW5vdC1wcmludA",
     "LEAKME",
     "4f7c1e0b9a",
+    // digits of secrets written as JSON numbers (serde echoes numbers)
+    "3141592653",
 ];
 
 fn startup_faults(tally: &mut fc::Tally) {
@@ -293,6 +295,16 @@ fn startup_faults(tally: &mut fc::Tally) {
         "secret: an array",
         key_with("secret", json!(["LEAKME"])).into_bytes(),
         "secret",
+    );
+    file(
+        "secret as a JSON number",
+        br#"{"keys": [{"kid": "k1", "alg": "HS256", "secret": 31415926535897932384}]}"#.to_vec(),
+        "keys[0].secret",
+    );
+    file(
+        "Akamai secret_hex as a JSON number",
+        b"{\"keys\": [], \"akamai\": {\"keys\": [{\"kid\": \"a\", \"secret_hex\": 3141592653589793}]}}".to_vec(),
+        "secret_hex",
     );
     file(
         "HS512 with a 32-byte secret",
