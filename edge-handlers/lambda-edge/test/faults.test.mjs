@@ -192,7 +192,7 @@ test('broken configurations fail closed on every request, and the log line shows
     else counts.startup_errors++;
     const logged = JSON.stringify(lines);
     if (lines.length !== 1 || lines[0].phase !== 'config') bad.push(`config: ${what}: log ${logged}`);
-    if (logged.includes('LEAKME') || logged.includes(KEY.secret)) bad.push(`config: ${what}: the log shows a secret: ${logged}`);
+    if (logged.includes('LEAKME') || logged.includes(KEY.secret) || logged.includes('1234567890123')) bad.push(`config: ${what}: the log shows a secret: ${logged}`);
   }
   counts.faults += configs.length;
   assert.deepEqual(bad, []);
