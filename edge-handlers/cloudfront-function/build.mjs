@@ -480,6 +480,9 @@ function rewrite(src) {
       else if (v && typeof v.type === 'string') walk(v, n);
     }
   })(acorn.parse(src, { ecmaVersion: 2022, sourceType: 'module' }), null);
+  if (at.some(([, w]) => w === 'UNDEFINED') && !/^const UNDEFINED = \[\]\[0\];$/m.test(src)) {
+    throw new Error('template: `undefined` is renamed to UNDEFINED, which the template must declare (const UNDEFINED = [][0];)');
+  }
   let out = src;
   for (const [i, w] of at.sort((a, b) => b[0] - a[0])) out = out.slice(0, i) + w + out.slice(i + w.length);
   return out;

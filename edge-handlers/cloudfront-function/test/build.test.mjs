@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
-import { ConfigError, MAX_FUNCTION_BYTES, UnsupportedError, generate, validate } from '../build.mjs';
+import { ConfigError, MAX_FUNCTION_BYTES, UnsupportedError, generate, minify, validate } from '../build.mjs';
 import { checkRuntime20 } from '../tools/check-runtime.mjs';
 import { HERE, loadCorpus } from './harness.mjs';
 import { fullFeatured } from './conformance.mjs';
@@ -276,6 +276,12 @@ test('the minified function: the entry point keeps its name, locals are mangled,
   assert.match(readable.code, /\n\/\/ |async function check\(q, now, ci\)/);
   assert.ok(!/__[A-Z_]+__/.test(readable.code.split('\n').filter((l) => !l.trim().startsWith('//')).join('\n')), 'placeholders filled');
   assert.deepEqual(checkRuntime20(readable.code), []);
+  // The minifier's own rewrites: `undefined` needs the template's UNDEFINED; output that runtime 2.0
+  // lacks is refused, never written.
+  assert.equal(minify('const UNDEFINED = [][0];\nfunction handler(e) {\n    const x = e.a;\n    return x === undefined;\n}\n').code,
+    'let n=[][0];function handler(t){return t.a===n}\n');
+  assert.throws(() => minify('function handler(e) { return e === undefined; }'), /UNDEFINED/);
+  assert.throws(() => minify('async function handler(e) { return f(await g(e)); }'), /not valid cloudfront-js-2.0.*right-hand side/);
 });
 
 test('command line writes the function and the KVS file, and refuses with exit 2', () => {
