@@ -474,7 +474,8 @@ fn startup_faults(tally: &mut fc::Tally) {
 }
 
 /// Runs `playgate serve` expecting it to refuse to start: exit code 2 within a few seconds, stderr
-/// mentioning `hint` (alternatives separated by `|`), no planted secret on stderr. Returns the first stderr line.
+/// mentioning `hint` (alternatives separated by `|`), no planted secret on stderr. Returns the
+/// first stderr line.
 fn startup(args: &[&std::ffi::OsStr], hint: &str) -> Result<String, String> {
     let listen: &[&str] = if args.contains(&"--listen".as_ref()) {
         &[]
