@@ -264,10 +264,40 @@ function claimsWithExpiry(claims, opts) {
 }
 
 /**
- * Builds the API over the raw wasm-bindgen classes. `raw()` returns the initialised bindings (the web
- * entry throws there until `init`/`initSync` has run).
+ * A synchronous ES384 verifier over Node's `crypto` (OpenSSL): `(publicKey, signingInput, signature)`
+ * → boolean, `publicKey` the configured key as a SEC1 uncompressed point (one `KeyObject` built per
+ * key and kept), `signature` raw `R ‖ S` (`dsaEncoding: 'ieee-p1363'`). Returns undefined ("verify
+ * in Rust") for a key it cannot import. WebCrypto is asynchronous, so only `node:crypto` can serve
+ * the synchronous `check`.
  */
-export function bindApi(raw) {
+export function nodeEs384Verifier(crypto) {
+  const keys = new Map();
+  const b64u = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
+  return (publicKey, signed, signature) => {
+    const id = b64u(publicKey);
+    let key = keys.get(id);
+    if (key === undefined) {
+      if (publicKey.length !== 97 || publicKey[0] !== 4) return undefined;
+      try {
+        const jwk = { kty: 'EC', crv: 'P-384', x: b64u(publicKey.subarray(1, 49)), y: b64u(publicKey.subarray(49)) };
+        key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
+      } catch {
+        return undefined;
+      }
+      // A gate has at most 16 keys; the bound only guards against misuse.
+      if (keys.size >= 64) keys.clear();
+      keys.set(id, key);
+    }
+    return crypto.verify('sha384', signed, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  };
+}
+
+/**
+ * Builds the API over the raw wasm-bindgen classes. `raw()` returns the initialised bindings (the web
+ * entry throws there until `init`/`initSync` has run). `host.es384` (Node entry): a factory of
+ * native ES384 verifiers, used by default.
+ */
+export function bindApi(raw, host = {}) {
   const secret = Symbol('playgate');
   let reasons;
   const reasonCodes = () => (reasons ??= raw().reasonCodes().split(','));
@@ -286,13 +316,24 @@ export function bindApi(raw) {
      * 0 disables the cache).
      */
     static fromConfig(config, opts = {}) {
-      const size = opts === null || opts === undefined ? undefined : opts.cacheSize;
+      const o = opts === null || opts === undefined ? {} : opts;
+      const size = o.cacheSize;
       if (size !== undefined && !(Number.isInteger(size) && size >= 0 && size <= 0xffffffff)) {
-        const e = new TypeError('opts.cacheSize must be a non-negative integer');
-        e.code = 'invalid_argument';
-        throw e;
+        throw argumentError('opts.cacheSize must be a non-negative integer');
       }
-      return new Gate(secret, raw().RawGate.fromJson(toJson(config, 'config'), size));
+      const native = o.nativeCrypto === undefined ? true : o.nativeCrypto;
+      if (typeof native !== 'boolean' && typeof native !== 'function') {
+        throw argumentError('opts.nativeCrypto must be a boolean or a verifier function');
+      }
+      const rawGate = raw().RawGate.fromJson(toJson(config, 'config'), size);
+      if (typeof native === 'function') rawGate.setEs384Verifier(native);
+      else if (native && host.es384 !== undefined) rawGate.setEs384Verifier(host.es384());
+      return new Gate(secret, rawGate);
+    }
+
+    /** Whether ES384 signatures go to a host verifier (`node:crypto` by default in Node). */
+    get nativeCrypto() {
+      return this.#raw.hasEs384Verifier;
     }
 
     /**

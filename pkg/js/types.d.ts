@@ -165,7 +165,19 @@ export interface GateOptions {
    * re-checked on every request.
    */
   cacheSize?: number;
+  /**
+   * Where ES384 signatures are checked. `true` (default): by the host's native crypto when the
+   * entry has one (`node:crypto` in the Node entry; the web entry has none: WebCrypto is async),
+   * else in WebAssembly. `false`: always in WebAssembly. A function: your own synchronous verifier,
+   * called with the configured key (SEC1 uncompressed point), the JWS signing input and the raw
+   * `R ‖ S` signature after the core has chosen the key and range-checked the signature; only a
+   * return of exactly `true` verifies, a throw or any other value denies (`bad_signature`), and
+   * `undefined` hands the check back to WebAssembly.
+   */
+  nativeCrypto?: boolean | Es384Verifier;
 }
+
+export type Es384Verifier = (publicKey: Uint8Array, signingInput: Uint8Array, signature: Uint8Array) => boolean | undefined;
 
 export declare class Gate {
   private constructor();
@@ -182,6 +194,8 @@ export declare class Gate {
   revocationFilterInfo(): { serial: number; created: number; notAfter: number; elements: number } | null;
   /** Verified-token cache statistics since creation. */
   cacheStats(): { hits: number; misses: number };
+  /** Whether ES384 signatures go to a host verifier (`node:crypto` by default in Node). */
+  readonly nativeCrypto: boolean;
   /**
    * Decides one request at `now` (Unix seconds; default: the system clock). Synchronous.
    * Throws `code: "invalid_request"` when the document is not a request at all.

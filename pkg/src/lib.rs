@@ -2,6 +2,8 @@
 //! (`pkg/js/`). Wrappers only: every decision is the core's. Strings cross the boundary once per
 //! call (a request document in, a compact decision document out).
 #![forbid(unsafe_code)]
+// Without the `mint` feature (the verify-only web build) the minting imports and helpers are unused.
+#![cfg_attr(not(feature = "mint"), allow(unused_imports, dead_code))]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,10 +13,11 @@
 
 use js_sys::{Error, Reflect};
 use playgate::akamai::{self, AkamaiAlg, AkamaiClaims, AkamaiKey, AkamaiMintError};
+use playgate::es384::Es384Verifier;
 use playgate::event::OwnedRequest;
 use playgate::mint::{self, Placement, SigningKey, UrlError};
 use playgate::revocation::{FilterError, RevocationFilter, RevocationSource};
-use playgate::{CachingGate, ConfigError, Decision, Gate, Reason, Request};
+use playgate::{CachingGate, ConfigError, Decision, Gate, Host, Reason, Request};
 use serde_json::Value;
 use std::borrow::Cow;
 use wasm_bindgen::prelude::*;
@@ -63,6 +66,8 @@ pub struct RawGate {
     filter: Option<RevocationFilter>,
     /// The forwarded strings of the last allowed `check_packed` (buffer reused across calls).
     last_forward: String,
+    /// The host's synchronous ES384 verifier (`node:crypto` in Node), if any.
+    es384: Option<js_sys::Function>,
 }
 
 #[wasm_bindgen]
@@ -77,6 +82,7 @@ impl RawGate {
             gate: CachingGate::new(gate, capacity),
             filter: None,
             last_forward: String::new(),
+            es384: None,
         })
     }
 
@@ -95,6 +101,23 @@ impl RawGate {
         let f = RevocationFilter::from_bytes(bytes).map_err(filter_error)?;
         self.filter = Some(f);
         Ok(())
+    }
+
+    /// Hands ES384 signature checks to `verifier(publicKey, signingInput, signature)` (three
+    /// `Uint8Array`s: the configured key as a SEC1 uncompressed point, the JWS signing input, the
+    /// raw `R ‖ S`), or back to Rust (`undefined`). The core still picks the key and range-checks
+    /// the signature first; the verdict is allowed only for a return value of exactly `true`. A
+    /// throw or any other value denies (`bad_signature`), except `undefined`: "cannot decide",
+    /// verified in Rust.
+    #[wasm_bindgen(js_name = setEs384Verifier)]
+    pub fn set_es384_verifier(&mut self, verifier: Option<js_sys::Function>) {
+        self.es384 = verifier;
+    }
+
+    /// Whether a host ES384 verifier is installed.
+    #[wasm_bindgen(getter, js_name = hasEs384Verifier)]
+    pub fn has_es384_verifier(&self) -> bool {
+        self.es384.is_some()
     }
 
     /// Drops the revocation filter: lookups are then unavailable (the config's `on_unavailable`).
@@ -178,8 +201,29 @@ impl RawGate {
     /// The one call into the core for both request paths (kept out of line: one copy in the module).
     #[inline(never)]
     fn decide(&mut self, r: &Request<'_>, now: u64) -> Decision {
-        let filter = self.filter.as_ref().map(|f| f as &dyn RevocationSource);
-        self.gate.check_with(r, now, filter)
+        let verifier = self.es384.as_ref().map(JsEs384);
+        let host = Host {
+            revocation: self.filter.as_ref().map(|f| f as &dyn RevocationSource),
+            es384: verifier.as_ref().map(|v| v as &dyn Es384Verifier),
+        };
+        self.gate.check_host(r, now, host)
+    }
+}
+
+/// A JavaScript ES384 verifier (see [`RawGate::set_es384_verifier`]). Fails closed: only `true`
+/// allows; a throw is `Some(false)`.
+struct JsEs384<'f>(&'f js_sys::Function);
+
+impl Es384Verifier for JsEs384<'_> {
+    fn verify(&self, public_key: &[u8], signed: &[u8], signature: &[u8]) -> Option<bool> {
+        let key = js_sys::Uint8Array::from(public_key);
+        let signed = js_sys::Uint8Array::from(signed);
+        let signature = js_sys::Uint8Array::from(signature);
+        match self.0.call3(&JsValue::UNDEFINED, &key, &signed, &signature) {
+            Ok(v) if v.is_undefined() => None,
+            Ok(v) => Some(v.as_bool() == Some(true)),
+            Err(_) => Some(false),
+        }
     }
 }
 
@@ -339,9 +383,11 @@ fn push_json_str(out: &mut String, s: &str) {
 }
 
 /// A prepared signing key (`SigningKey` in the JS API).
+#[cfg(feature = "mint")]
 #[wasm_bindgen]
 pub struct RawSigningKey(SigningKey);
 
+#[cfg(feature = "mint")]
 #[wasm_bindgen]
 impl RawSigningKey {
     /// Reads `{"kid","alg","secret"}` (HS*) or `{"kid","alg":"ES384","private_key":"<PKCS#8 PEM>"}`.
@@ -419,6 +465,7 @@ pub fn playback_url(
 
 /// `playgate::akamai::mint`: an Akamai Auth Token 2.0 token. `key_hex` is the key as hex,
 /// `algorithm` `sha256` | `sha1` | `md5`; `url` (the path of a URL token) is used only without `acl`.
+#[cfg(feature = "mint")]
 #[wasm_bindgen(js_name = mintAkamai)]
 #[allow(clippy::too_many_arguments)]
 pub fn mint_akamai(

@@ -108,7 +108,12 @@ mintAkamai('00', { exp: 5 });
 const a3: string = akamaiPlaybackUrl('00', { url: '/a.m3u8', acl: '/*', param: 'hdnts' });
 const ue = {} as UrlError; const detail: 'not_absolute' | 'not_path_safe' | 'bad_param' = ue.detail;
 Gate.fromConfig({ keys: [], akamai: { keys: [{ kid: 'a', secret_hex: '00' }], algorithm: 'md5' }, token: { sources: [{ header: '__token__' }] } });
-console.log(u1, u2, a1, a2, a3, detail);
+const g2 = Gate.fromConfig('{}', { nativeCrypto: false, cacheSize: 0 });
+const g3 = Gate.fromConfig('{}', { nativeCrypto: (key, input, sig) => key.length === 97 && input.length > 0 && sig.length === 96 });
+const nc: boolean = g2.nativeCrypto && g3.nativeCrypto;
+// @ts-expect-error: nativeCrypto is a boolean or a verifier
+Gate.fromConfig('{}', { nativeCrypto: 'node' });
+console.log(u1, u2, a1, a2, a3, detail, nc);
 `);
   writeFileSync(join(dir, 'cjs.cts'), `
 import pg = require('playgate');
