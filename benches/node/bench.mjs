@@ -118,17 +118,17 @@ async function measureAll(list) {
 }
 
 const json = {}; // written to $BENCH_JSON when set (benches/report.sh)
-const fmt = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)} k` : n.toFixed(0)).padStart(9);
+const fmt = (n) => (n >= 10000 ? `${(n / 1000).toFixed(1)} k` : n >= 1000 ? `${(n / 1000).toFixed(2)} k` : n.toFixed(0)).padStart(9);
 console.log(`node ${process.version}, ${SECONDS} s per subject in ${ROUNDS} interleaved rounds; ops per CPU second; ratio = peer ÷ playgate (median rounds)`);
 for (const alg of ['HS256', 'ES384']) {
-  console.log(`\n${alg} (token ${tokens[alg].length} chars)                median ops/s    best ops/s   ratio`);
+  console.log(`\n${alg} (token ${tokens[alg].length} chars)                      median ops/s    best ops/s   ratio`);
   const list = subjects(alg);
   for (const [, fn] of list) await fn(); // each verifies the token before it is timed
   const results = await measureAll(list);
   const base = results[0].median;
   for (const [i, [name]] of list.entries()) {
     const { median, best } = results[i];
-    console.log(`  ${name.padEnd(34)} ${fmt(median)}    ${fmt(best)}    ${(median / base).toFixed(2)}`);
+    console.log(`  ${name.padEnd(40)} ${fmt(median)}    ${fmt(best)}    ${(median / base).toFixed(2)}`);
     (json[alg] ??= {})[name] = { median, best };
   }
 }
