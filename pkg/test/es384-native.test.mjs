@@ -129,6 +129,12 @@ test('fail closed: a verifier that throws or answers anything but true denies; u
     // Nothing was cached: a later good verdict is not needed to recover, but a throw never allowed.
     assert.equal(gate.cacheStats().hits, 0);
   }
+  // A verifier re-entering its own gate: wasm-bindgen refuses the nested borrow with a throw, so
+  // the signature is refused and the gate stays usable.
+  let reentrant;
+  reentrant = Gate.fromConfig({ keys: [entry] }, { nativeCrypto: () => reentrant.check(req(token), now).allow || true });
+  assert.deepEqual(reentrant.check(req(token), now), deny);
+  assert.deepEqual(reentrant.check({ uri: '/a.ts' }, now).reason, 'missing_token');
   const rust = Gate.fromConfig({ keys: [entry] }, { nativeCrypto: () => undefined });
   assert.equal(rust.check(req(token), now).allow, true, 'undefined: verified in WebAssembly');
   assert.deepEqual(rust.check(req(tampered), now), deny);
