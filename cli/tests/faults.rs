@@ -159,6 +159,45 @@ fn hostile_requests_are_denied_or_rejected_never_served() {
     assert!(tally.faults >= 100, "only {} faults", tally.faults);
 }
 
+#[test]
+fn a_half_sent_request_head_is_cut_off_and_good_requests_still_pass() {
+    use std::io::Write;
+    let dir = fc::content_dir(&work(), "content-slow");
+    let config = write("gate-slow.json", fc::config().to_string());
+    let mut server = serve(&[
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--dir".as_ref(),
+        dir.as_os_str(),
+        "--header-read-timeout".as_ref(),
+        "1".as_ref(),
+    ]);
+    // Slowloris: a request line and one header, then nothing.
+    let mut slow = std::net::TcpStream::connect(server.addr).unwrap();
+    slow.write_all(b"GET /index.m3u8 HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    // The server answers 408 or just closes; either way the read ends well before 20 s.
+    let _ = slow.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(10),
+        "slow client held the connection for {waited:?}"
+    );
+    let head = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || head.starts_with("HTTP/1.1 408"),
+        "unexpected answer to a half-sent head: {head}"
+    );
+    let tokens = fc::Tokens::new();
+    let controls = fc::check_controls(server.addr, &tokens);
+    assert!(controls.is_empty(), "{controls:?}");
+    server.healthy().unwrap();
+}
+
 /// Secrets planted in broken configs: none may appear on stderr.
 const PLANTED: [&str; 5] = [
     // the valid key's secret (base64url of 32 × 0x07)
