@@ -169,11 +169,27 @@ function packLambdaHeaders(o, out) {
   return true;
 }
 
+// The packed string as UTF-8 in a reused buffer (`encodeInto` is native; wasm-bindgen's own string
+// passing copies character by character in JS, ~0.8 µs for a 300-character request).
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(2048);
+function utf8(s) {
+  // At most 3 bytes per UTF-16 unit, so encodeInto never truncates.
+  const need = s.length * 3;
+  let buf = scratch;
+  if (buf.length < need) {
+    buf = new Uint8Array(need);
+    if (need <= 65536) scratch = buf; // keep a bigger buffer, but not an outsized one
+  }
+  const { written } = encoder.encodeInto(s, buf);
+  return buf.subarray(0, written);
+}
+
 function packed(shape, method, uri, query, ip, headers, cookies) {
   if (method === undefined || uri === undefined || query === undefined || ip === undefined) return undefined;
   const s = shape + NUL + method + NUL + uri + NUL + query + NUL + ip + NUL + headers.n + NUL + cookies.n
     + headers.s + cookies.s;
-  return wellFormed(s) ? s : undefined;
+  return wellFormed(s) ? utf8(s) : undefined;
 }
 
 // Mirrors the shape detection of `playgate::event::OwnedRequest::from_value`.

@@ -151,16 +151,22 @@ impl RawGate {
     }
 
     /// The hot path for request objects: the fields the core reads, already extracted by
-    /// `pkg/js/api.js`, as one NUL-separated string (see [`PackedRequest`]), so one string crosses
-    /// per call and no JSON is written or parsed. Returns the decision as a number:
-    /// - `0`: the packing is inconsistent (a value contained NUL): use [`RawGate::check`];
+    /// `pkg/js/api.js`, as one NUL-separated string (see [`PackedRequest`]) in UTF-8 (encoded with
+    /// `TextEncoder.encodeInto`, copied in with one `memcpy`: wasm-bindgen's string passing
+    /// copies character by character in JS), so one buffer crosses per call and no JSON is
+    /// written or parsed. Returns the decision as a number:
+    /// - `0`: the packing is inconsistent (a value contained NUL, or not UTF-8): use
+    ///   [`RawGate::check`];
     /// - [`DENIED`]` | status << 8 | index in Reason::ALL` for a denial;
     /// - [`ALLOWED`]` | flags`: [`URI_CHANGED`] and/or [`QUERY_NON_EMPTY`]; when either is set,
     ///   [`RawGate::last_forward`] returns the forwarded `uri` (if changed, then NUL) and query.
     #[wasm_bindgen(js_name = checkPacked)]
-    pub fn check_packed(&mut self, packed: &str, now: f64) -> Result<u32, JsValue> {
+    pub fn check_packed(&mut self, packed: &[u8], now: f64) -> Result<u32, JsValue> {
         let now = checked_now(now)?;
-        let Some(p) = PackedRequest::parse(packed) else {
+        let Some(p) = core::str::from_utf8(packed)
+            .ok()
+            .and_then(PackedRequest::parse)
+        else {
             return Ok(0);
         };
         let decision = p.with_view(|r| self.decide(r, now));
