@@ -2,7 +2,9 @@
 # Builds the npm package into pkg/dist/:
 #   cargo (wasm32-unknown-unknown, release) → wasm-bindgen (CLI pinned to the crate version) →
 #   wasm-opt (npm `binaryen`; Debian's is too old) → JS entries (esbuild) and types.
-# Prints the .wasm size, raw and gzipped. Safe to run twice.
+# Two modules: the full one (node/, web/: gate + minting) and a verify-only one for edge gates
+# (verify/: `playgate/verify`, built without the `mint` feature; about a fifth smaller).
+# Prints the .wasm sizes, raw and gzipped. Safe to run twice.
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 ensure_wasm_target
@@ -18,21 +20,30 @@ fi
 
 log "cargo build playgate-wasm (wasm32, release)"
 cargo build --quiet --release --target wasm32-unknown-unknown -p playgate-wasm
-wasm="$ROOT/target/wasm32-unknown-unknown/release/playgate_wasm.wasm"
+wasm="${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/release/playgate_wasm.wasm"
+# The verify-only module in its own target dir: a cdylib's file name carries no feature hash, so two
+# feature sets in one target dir would overwrite each other's output.
+log "cargo build playgate-wasm --no-default-features (verify only)"
+verify_target="${CARGO_TARGET_DIR:-$ROOT/target}/wasm-verify"
+CARGO_TARGET_DIR="$verify_target" cargo build --quiet --release --target wasm32-unknown-unknown \
+  -p playgate-wasm --no-default-features
+verify_wasm="$verify_target/wasm32-unknown-unknown/release/playgate_wasm.wasm"
 
 dist="$ROOT/pkg/dist"
 bin="$ROOT/pkg/node_modules/.bin"
 rm -rf "$dist"
-mkdir -p "$dist/node" "$dist/web"
+mkdir -p "$dist/node" "$dist/web" "$dist/verify"
 
 log "wasm-bindgen $WASM_BINDGEN_VERSION"
 wasm-bindgen --target nodejs --out-dir "$dist/node" --no-typescript "$wasm"
 wasm-bindgen --target web --out-dir "$dist/web" --no-typescript "$wasm"
 # Package type is commonjs: the web glue is ESM, so it gets the .mjs extension.
 mv "$dist/web/playgate_wasm.js" "$dist/web/playgate_wasm.mjs"
+wasm-bindgen --target web --out-dir "$dist/verify" --no-typescript "$verify_wasm"
+mv "$dist/verify/playgate_wasm.js" "$dist/verify/playgate_wasm.mjs"
 
 log "wasm-opt (binaryen $("$bin/wasm-opt" --version | awk '{print $3}'))"
-for t in node web; do
+for t in node web verify; do
   f="$dist/$t/playgate_wasm_bg.wasm"
   "$bin/wasm-opt" -O3 --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
@@ -46,12 +57,15 @@ log "JS entries and types"
 cp pkg/js/node.cjs "$dist/node/index.cjs"
 cp pkg/js/node.mjs "$dist/node/index.mjs"
 cp pkg/js/web.mjs "$dist/web/index.mjs"
+# The verify entry shares the web entry's API module (one copy of the JS in the package).
+cp pkg/js/verify.mjs "$dist/verify/index.mjs"
+cp pkg/js/verify.d.mts "$dist/verify/index.d.mts"
 for t in node web; do cp pkg/js/types.d.ts "$dist/$t/types.d.ts"; done
 cp pkg/js/node.d.ts "$dist/node/index.d.ts"
 cp pkg/js/node.d.mts "$dist/node/index.d.mts"
 cp pkg/js/web.d.ts "$dist/web/index.d.mts"
 
-f="$dist/web/playgate_wasm_bg.wasm"
-raw=$(stat -c %s "$f")
-gz=$(gzip -9 -c "$f" | wc -c)
-echo "playgate_wasm_bg.wasm: $raw bytes, $gz bytes gzip -9"
+for t in web verify; do
+  f="$dist/$t/playgate_wasm_bg.wasm"
+  echo "$t/playgate_wasm_bg.wasm: $(stat -c %s "$f") bytes, $(gzip -9 -c "$f" | wc -c) bytes gzip -9"
+done

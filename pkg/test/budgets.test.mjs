@@ -7,25 +7,42 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { ROOT, CORPUS, writeBudgets } from './corpus.mjs';
 
-// Issue 3's budget is 120 KiB gzipped; the core has outgrown it (JWT HS/ES384 + Akamai + path policy +
-// binding + revocation + strict config with field paths: ~220 KiB). The target is reported as not met
-// in budgets-npm.json, and this ceiling guards against further regressions until the core is slimmed.
+// Targets: issue 3, 120 KiB gzipped "with everything the core has"; issue 8, 100 KiB. Neither is met
+// (JWT HS/ES384 with two SHA-2 generations + Akamai + path policy + binding + revocation + the
+// config reader; pkg/README.md has the breakdown). They are reported in budgets-npm.json, and the
+// ceilings (a few KiB above today's sizes) guard against regressions. Two modules are measured: the
+// full one (web/, node/: gate + minting) and the verify-only one (`playgate/verify`, no `mint`).
 const WASM_GZIP_TARGET = 120 * 1024;
-const WASM_GZIP_CEILING = 240 * 1024;
+const WASM_GZIP_TARGET_ISSUE_8 = 100 * 1024;
+const WASM_GZIP_CEILING = 228 * 1024;
+const VERIFY_WASM_GZIP_CEILING = 192 * 1024;
 
-test(`wasm stays under the ${WASM_GZIP_CEILING}-byte regression ceiling (target ${WASM_GZIP_TARGET})`, () => {
-  const wasm = readFileSync(join(ROOT, 'pkg', 'dist', 'web', 'playgate_wasm_bg.wasm'));
-  const gz = gzipSync(wasm, { level: 9 }).length;
+const gzipped = (dir) => {
+  const wasm = readFileSync(join(ROOT, 'pkg', 'dist', dir, 'playgate_wasm_bg.wasm'));
+  return [wasm.length, gzipSync(wasm, { level: 9 }).length];
+};
+
+test(`wasm stays under the regression ceilings (full ${WASM_GZIP_CEILING}, verify-only ${VERIFY_WASM_GZIP_CEILING}; target ${WASM_GZIP_TARGET})`, () => {
+  const [raw, gz] = gzipped('web');
+  const [verifyRaw, verifyGz] = gzipped('verify');
   writeBudgets('npm', {
-    wasm_bytes: wasm.length,
+    wasm_bytes: raw,
     wasm_gzip_bytes: gz,
+    wasm_verify_bytes: verifyRaw,
+    wasm_verify_gzip_bytes: verifyGz,
     wasm_gzip_target_bytes: WASM_GZIP_TARGET,
     wasm_gzip_target_met: gz <= WASM_GZIP_TARGET,
+    wasm_verify_gzip_target_met: verifyGz <= WASM_GZIP_TARGET,
+    wasm_gzip_target_issue_8_bytes: WASM_GZIP_TARGET_ISSUE_8,
+    wasm_gzip_target_issue_8_met: Math.min(gz, verifyGz) <= WASM_GZIP_TARGET_ISSUE_8,
   });
-  if (gz > WASM_GZIP_TARGET) {
-    console.log(`wasm is ${gz} bytes gzipped: over the ${WASM_GZIP_TARGET}-byte target (reported, not met)`);
+  for (const [what, n] of [['full wasm', gz], ['verify-only wasm', verifyGz]]) {
+    if (n > WASM_GZIP_TARGET) console.log(`${what} is ${n} bytes gzipped: over the ${WASM_GZIP_TARGET}-byte target (reported, not met)`);
   }
-  assert.ok(gz <= WASM_GZIP_CEILING, `wasm is ${gz} bytes gzipped (ceiling ${WASM_GZIP_CEILING})`);
+  assert.ok(gz <= WASM_GZIP_CEILING, `full wasm is ${gz} bytes gzipped (ceiling ${WASM_GZIP_CEILING})`);
+  assert.ok(verifyGz <= VERIFY_WASM_GZIP_CEILING, `verify-only wasm is ${verifyGz} bytes gzipped (ceiling ${VERIFY_WASM_GZIP_CEILING})`);
+  // The split is only worth an entry while it saves something real.
+  assert.ok(gz - verifyGz > 20 * 1024, `verify-only saves ${gz - verifyGz} bytes`);
 });
 
 test('cold start: require + instantiate + config load in a fresh node process', () => {
