@@ -65,7 +65,13 @@ process.stdout.write(JSON.stringify([performance.now() - t0, (c.user + c.system)
   const median = (xs) => xs.sort((a, b) => a - b)[3];
   const round = (x) => Math.round(x * 10) / 10;
   // Wall time is what a viewer waits for; CPU time (all threads) is the stable figure on a busy machine.
-  writeBudgets('npm', { cold_start_ms: round(median(wall)), cold_start_cpu_ms: round(median(cpu)) });
+  // Issue 8's target is 10 ms; reported, not enforced (wall time depends on the machine's load).
+  writeBudgets('npm', {
+    cold_start_ms: round(median(wall)),
+    cold_start_cpu_ms: round(median(cpu)),
+    cold_start_target_ms: 10,
+    cold_start_target_met: median(wall) <= 10,
+  });
   console.log(`cold start ms: wall median ${median(wall).toFixed(1)} (runs ${wall.map((r) => r.toFixed(1)).join(', ')}), CPU median ${median(cpu).toFixed(1)}`);
   const median_ = median(wall);
   assert.ok(median_ < 1000, `cold start ${median_} ms`);
