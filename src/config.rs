@@ -607,11 +607,7 @@ fn read_key(v: &Json, at: &At) -> Read<KeyConfig> {
     members(v, at, "KeyConfig", FIELDS, &mut |i, v, at| {
         match i {
             0 => kid = Some(string(v, at)?),
-            1 => {
-                const ALGS: [Alg; 4] = [Alg::HS256, Alg::HS384, Alg::HS512, Alg::ES384];
-                let names = ALGS.map(Alg::name);
-                alg = ALGS.get(variant(v, at, &names)?).copied();
-            }
+            1 => alg = Some(read_alg(v, at)?),
             2 => secret_ = optional(v, at, secret)?,
             3 => public_key = optional(v, at, string)?,
             _ => jwk = optional(v, at, read_jwk)?,
@@ -624,6 +620,40 @@ fn read_key(v: &Json, at: &At) -> Read<KeyConfig> {
         secret: secret_,
         public_key,
         jwk,
+    })
+}
+
+fn read_alg(v: &Json, at: &At) -> Read<Alg> {
+    const ALGS: [Alg; 4] = [Alg::HS256, Alg::HS384, Alg::HS512, Alg::ES384];
+    let i = variant(v, at, &ALGS.map(Alg::name))?;
+    // `variant` returns an index into the names, so this lookup cannot miss.
+    ALGS.get(i)
+        .copied()
+        .ok_or_else(|| at.err(String::from("unknown variant")))
+}
+
+/// Reads a signing key document (`crate::mint::SigningKey::from_json`) the way a gate config is read:
+/// unknown fields, duplicates and wrong types refused, the field named, no value echoed.
+pub(crate) fn read_signing_key(json: &str) -> Result<crate::mint::SigningKeyConfig, ConfigError> {
+    let doc: Json = serde_json::from_str(json)
+        .map_err(|e| ConfigError::new("", redact_serde_message(&e.to_string())))?;
+    let at = At::Root;
+    let (mut kid, mut alg, mut secret_, mut private_key) = (None, None, None, None);
+    const FIELDS: &[&str] = &["kid", "alg", "secret", "private_key"];
+    members(&doc, &at, "SigningKeyConfig", FIELDS, &mut |i, v, at| {
+        match i {
+            0 => kid = Some(string(v, at)?),
+            1 => alg = Some(read_alg(v, at)?),
+            2 => secret_ = optional(v, at, secret)?,
+            _ => private_key = optional(v, at, secret)?,
+        }
+        Ok(())
+    })?;
+    Ok(crate::mint::SigningKeyConfig {
+        kid: required(kid, &at, "kid")?,
+        alg: required(alg, &at, "alg")?,
+        secret: secret_,
+        private_key,
     })
 }
 
@@ -1233,6 +1263,62 @@ mod tests {
             }
         }
         assert!(errors > 60, "{errors}");
+    }
+
+    #[test]
+    fn signing_key_documents_are_read_like_the_derive() {
+        use crate::mint::SigningKeyConfig;
+        let derived = |json: &str| {
+            let de = &mut serde_json::Deserializer::from_str(json);
+            serde_path_to_error::deserialize::<_, SigningKeyConfig>(de).map_err(|e| {
+                // `?`: a syntax error inside an unfinished member; the reader names the document.
+                let field = e.path().to_string();
+                if field == "." || field == "?" {
+                    String::new()
+                } else {
+                    field
+                }
+            })
+        };
+        let show = |c: &SigningKeyConfig| {
+            let s = |s: &Option<Secret>| s.as_ref().map(|s| s.expose().to_string());
+            format!(
+                "{} {:?} {:?} {:?}",
+                c.kid,
+                c.alg,
+                s(&c.secret),
+                s(&c.private_key)
+            )
+        };
+        let mut errors = 0;
+        for doc in [
+            r#"{"kid":"k","alg":"HS256","secret":"s"}"#,
+            r#"{"alg":"ES384","private_key":"pem","kid":"k","secret":null}"#,
+            r#"{"kid":"k","alg":"HS256","private_key":null}"#,
+            r#"{"kid":"k"}"#,
+            r#"{"alg":"HS256"}"#,
+            r#"{"kid":"k","alg":"RS256"}"#,
+            r#"{"kid":"k","alg":"HS256","secret":1}"#,
+            r#"{"kid":"k","alg":"HS256","d":"x"}"#,
+            r#"{"kid":"k","kid":"k","alg":"HS256"}"#,
+            r#"{"kid":"k","alg":"ES384","private_key":["pem"]}"#,
+            "[]",
+            "{",
+        ] {
+            match (read_signing_key(doc), derived(doc)) {
+                (Ok(a), Ok(b)) => assert_eq!(show(&a), show(&b), "{doc}"),
+                (Err(a), Err(b)) => {
+                    errors += 1;
+                    assert_eq!(a.field(), b, "{doc}: {a}");
+                }
+                (a, b) => panic!(
+                    "{doc}: reader {:?}, derive {:?}",
+                    a.map(|c| show(&c)),
+                    b.map(|c| show(&c))
+                ),
+            }
+        }
+        assert_eq!(errors, 9);
     }
 
     #[test]

@@ -66,10 +66,7 @@ impl fmt::Display for MintError {
 impl SigningKey {
     /// Reads a signing key document (`{"kid","alg","secret"}` or `{"kid","alg":"ES384","private_key"}`).
     pub fn from_json(json: &str) -> Result<SigningKey, ConfigError> {
-        let de = &mut serde_json::Deserializer::from_str(json);
-        let cfg: SigningKeyConfig = serde_path_to_error::deserialize(de)
-            .map_err(|e| ConfigError::new(e.path().to_string(), "invalid signing key document"))?;
-        SigningKey::new(&cfg)
+        SigningKey::new(&crate::config::read_signing_key(json)?)
     }
 
     /// Prepares a signing key.
