@@ -312,7 +312,7 @@ impl<'a> PackedRequest<'a> {
                 Cow::Borrowed(n)
             };
             if lambda && name == "cookie" {
-                for c in cookie_pairs(v) {
+                for c in playgate::parse_cookie_header(v) {
                     cookies.push(c);
                 }
             }
@@ -345,18 +345,6 @@ impl<'a> PackedRequest<'a> {
             client_ip: self.client_ip,
         })
     }
-}
-
-/// A `Cookie` header's `(name, value)` pairs, as the core reads Lambda@Edge cookie headers
-/// (`playgate::event`, whose parser is not exported): `;`-separated, trimmed, pieces without `=`
-/// skipped.
-fn cookie_pairs(value: &str) -> impl Iterator<Item = (&str, &str)> {
-    value
-        .split(';')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.split_once('='))
-        .map(|(n, v)| (n.trim(), v.trim()))
 }
 
 /// The decision as compact JSON, written directly (no intermediate `Value`): this runs per request.
