@@ -14,8 +14,8 @@ import { ROOT, CORPUS, writeBudgets } from './corpus.mjs';
 // full one (web/, node/: gate + minting) and the verify-only one (`playgate/verify`, no `mint`).
 const WASM_GZIP_TARGET = 120 * 1024;
 const WASM_GZIP_TARGET_ISSUE_8 = 100 * 1024;
-const WASM_GZIP_CEILING = 224 * 1024;
-const VERIFY_WASM_GZIP_CEILING = 192 * 1024;
+const WASM_GZIP_CEILING = 220 * 1024;
+const VERIFY_WASM_GZIP_CEILING = 188 * 1024;
 
 const gzipped = (dir) => {
   const wasm = readFileSync(join(ROOT, 'pkg', 'dist', dir, 'playgate_wasm_bg.wasm'));
