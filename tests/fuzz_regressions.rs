@@ -54,3 +54,20 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(data).into()
 }
+
+#[test]
+fn a_secret_equal_to_the_error_text_is_not_a_leak() {
+    // fuzz/regressions/config/secret-equal-to-error-text.json: the config fuzz target flagged a
+    // "leak" because the fuzzer wrote a `secret` whose value is the error message itself
+    // (`keys[1]: missing field `alg``). The message does not follow the secret: masking the value
+    // leaves it unchanged. (The harness now checks exactly that before calling it a leak.)
+    let text = include_str!("../fuzz/regressions/config/secret-equal-to-error-text.json");
+    let secret = "keys[1]: missing field `alg` keys[1]: missing field `alg`";
+    let shown = |t: &str| match playgate::Gate::from_json(t) {
+        Ok(g) => format!("{g:?}"),
+        Err(e) => format!("{e} {e:?}"),
+    };
+    let masked = text.replace(secret, &"Q".repeat(secret.len()));
+    assert_eq!(shown(text), shown(&masked));
+    assert!(shown(text).starts_with("keys[1]: missing field `alg`"));
+}

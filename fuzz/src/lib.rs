@@ -331,8 +331,30 @@ pub fn config(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let result = Gate::from_json(text);
-    let shown = match &result {
+    let shown = shown_for(text);
+    let Ok(doc) = serde_json::from_str::<Value>(text) else {
+        return;
+    };
+    let mut secret = Vec::new();
+    let mut other = Vec::new();
+    collect_strings(&doc, false, &mut secret, &mut other);
+    for s in secret {
+        if s.len() >= 12 && !other.iter().any(|o| o.contains(s.as_str())) && shown.contains(&s) {
+            // The text may hold the secret's characters by coincidence (a fuzzer can write a
+            // "secret" equal to the error message). It leaks only if it follows the secret: with
+            // every occurrence of the value replaced, the text must still contain it.
+            let masked = text.replace(&s, &"Q".repeat(s.len()));
+            assert!(
+                shown_for(&masked).contains(&s),
+                "a secret is shown: {shown}"
+            );
+        }
+    }
+}
+
+/// Everything a config can make visible: the gate's `Debug`, or the error's text and `Debug`.
+fn shown_for(text: &str) -> String {
+    match Gate::from_json(text) {
         Ok(gate) => {
             let r = Request {
                 method: "GET",
@@ -344,17 +366,6 @@ pub fn config(data: &[u8]) {
             format!("{gate:?}")
         }
         Err(e) => format!("{e} {e:?}"),
-    };
-    let Ok(doc) = serde_json::from_str::<Value>(text) else {
-        return;
-    };
-    let mut secret = Vec::new();
-    let mut other = Vec::new();
-    collect_strings(&doc, false, &mut secret, &mut other);
-    for s in secret {
-        if s.len() >= 12 && !other.iter().any(|o| o.contains(s.as_str())) {
-            assert!(!shown.contains(&s), "a secret is shown: {shown}");
-        }
     }
 }
 
