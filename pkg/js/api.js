@@ -286,6 +286,32 @@ function claimsWithExpiry(claims, opts) {
  * in Rust") for a key it cannot import. WebCrypto is asynchronous, so only `node:crypto` can serve
  * the synchronous `check`.
  */
+/**
+ * The `init` / `initSync` pair of a web/workers entry over wasm-bindgen's web glue, and `raw()`,
+ * which returns `bindings` once either has run (and throws `<label>: call init() …` before).
+ */
+export function webLoader(initWasm, initWasmSync, bindings, label) {
+  let ready = false;
+  return {
+    raw() {
+      if (!ready) throw new Error(`${label}: call init() or initSync(module) before use`);
+      return bindings;
+    },
+    /** Instantiates from a `WebAssembly.Module`, bytes, a URL, a `Response`, or (default) the bundled file. */
+    async init(input) {
+      if (ready) return;
+      await initWasm(input === undefined ? undefined : { module_or_path: input });
+      ready = true;
+    },
+    /** Instantiates synchronously from a compiled `WebAssembly.Module` (or bytes). */
+    initSync(module) {
+      if (ready) return;
+      initWasmSync({ module });
+      ready = true;
+    },
+  };
+}
+
 export function nodeEs384Verifier(crypto) {
   const keys = new Map();
   const b64u = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');

@@ -4,29 +4,15 @@
 import initWasm, {
   initSync as initWasmSync, RawGate, RawSigningKey, playbackUrl as rawPlaybackUrl, mintAkamai as rawMintAkamai, reasonCodes,
 } from './playgate_wasm.mjs';
-import { bindApi } from './api.mjs';
+import { bindApi, webLoader } from './api.mjs';
 
-let ready = false;
-const bindings = { RawGate, RawSigningKey, playbackUrl: rawPlaybackUrl, mintAkamai: rawMintAkamai, reasonCodes };
+const loader = webLoader(
+  initWasm,
+  initWasmSync,
+  { RawGate, RawSigningKey, playbackUrl: rawPlaybackUrl, mintAkamai: rawMintAkamai, reasonCodes },
+  'playgate',
+);
+export const { init, initSync } = loader;
 
-function raw() {
-  if (!ready) throw new Error('playgate: call init() or initSync(module) before use');
-  return bindings;
-}
-
-/** Instantiates from a `WebAssembly.Module`, bytes, a URL, a `Response`, or (default) the bundled file. */
-export async function init(input) {
-  if (ready) return;
-  await initWasm(input === undefined ? undefined : { module_or_path: input });
-  ready = true;
-}
-
-/** Instantiates synchronously from a compiled `WebAssembly.Module` (or bytes). */
-export function initSync(module) {
-  if (ready) return;
-  initWasmSync({ module });
-  ready = true;
-}
-
-export const { Gate, SigningKey, mint, playbackUrl, mintAkamai, akamaiPlaybackUrl } = bindApi(raw);
+export const { Gate, SigningKey, mint, playbackUrl, mintAkamai, akamaiPlaybackUrl } = bindApi(loader.raw);
 export default init;
