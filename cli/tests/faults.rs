@@ -119,18 +119,25 @@ fn write(name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     p
 }
 
-#[test]
-fn hostile_requests_are_denied_or_rejected_never_served() {
-    let out = root().join("target/faults");
-    let _ = std::fs::remove_file(out.join("serve.json"));
-    let dir = fc::content_dir(&work(), "content");
-    let config = write("gate.json", fc::config().to_string());
-    let mut server = serve(&[
+/// `serve` with the catalogue's gate config and content (files named with `tag`), plus `extra` args.
+fn gated(tag: &str, extra: &[&str]) -> Server {
+    let dir = fc::content_dir(&work(), &format!("content{tag}"));
+    let config = write(&format!("gate{tag}.json"), fc::config().to_string());
+    let mut args = vec![
         "--config".as_ref(),
         config.as_os_str(),
         "--dir".as_ref(),
         dir.as_os_str(),
-    ]);
+    ];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    serve(&args)
+}
+
+#[test]
+fn hostile_requests_are_denied_or_rejected_never_served() {
+    let out = root().join("target/faults");
+    let _ = std::fs::remove_file(out.join("serve.json"));
+    let mut server = gated("", &[]);
     let tokens = fc::Tokens::new();
     let before = fc::check_controls(server.addr, &tokens);
     assert!(before.is_empty(), "controls before the faults: {before:?}");
@@ -162,16 +169,7 @@ fn hostile_requests_are_denied_or_rejected_never_served() {
 #[test]
 fn a_half_sent_request_head_is_cut_off_and_good_requests_still_pass() {
     use std::io::Write;
-    let dir = fc::content_dir(&work(), "content-slow");
-    let config = write("gate-slow.json", fc::config().to_string());
-    let mut server = serve(&[
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--dir".as_ref(),
-        dir.as_os_str(),
-        "--header-read-timeout".as_ref(),
-        "1".as_ref(),
-    ]);
+    let mut server = gated("-slow", &["--header-read-timeout", "1"]);
     // Slowloris: a request line and one header, then nothing.
     let mut slow = std::net::TcpStream::connect(server.addr).unwrap();
     slow.write_all(b"GET /index.m3u8 HTTP/1.1\r\nHost: x\r\n")
