@@ -3,9 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Gate } from 'playgate';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadCases, cloudFrontQueryString, writeSurface, CORPUS } from './corpus.mjs';
+import { loadCases, cloudFrontQueryString, writeSurface, applyRevocation } from './corpus.mjs';
 
 const cases = loadCases({ withFilterCases: true });
 const results = { passed: 0, failed: 0, skipped: 0, skipped_reasons: {} };
@@ -25,17 +23,7 @@ for (const c of cases) {
   test(c.id, () => {
     try {
       const gate = gateFor(c);
-      if (c.revocation) {
-        // `{"filter": file | null}`: a file that fails to load counts as unavailable.
-        gate.clearRevocationFilter();
-        if (c.revocation.filter) {
-          try {
-            gate.setRevocationFilter(readFileSync(join(CORPUS, c.revocation.filter)));
-          } catch (e) {
-            assert.equal(e.code, 'invalid_revocation_filter');
-          }
-        }
-      }
+      applyRevocation(gate, c);
       const d = gate.check(c.request, c.now);
       assert.deepEqual(
         { allow: d.allow, status: d.status, reason: d.reason },

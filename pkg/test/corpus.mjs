@@ -3,6 +3,7 @@
 import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CORPUS = join(ROOT, 'fixtures', 'conformance');
@@ -112,4 +113,19 @@ export function writeBudgets(surface, figures) {
   const file = join(dir, `budgets-${surface}.json`);
   const old = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   writeFileSync(file, JSON.stringify({ ...old, ...figures }, null, 2) + '\n');
+}
+
+/**
+ * Puts a case's revocation filter on `gate` (`"revocation": {"filter": file | null}`): a file that
+ * fails to load leaves the gate without a filter (lookups unavailable), as the Rust runner does.
+ */
+export function applyRevocation(gate, c) {
+  if (!c.revocation) return;
+  gate.clearRevocationFilter();
+  if (!c.revocation.filter) return;
+  try {
+    gate.setRevocationFilter(readFileSync(join(CORPUS, c.revocation.filter)));
+  } catch (e) {
+    assert.equal(e.code, 'invalid_revocation_filter');
+  }
 }

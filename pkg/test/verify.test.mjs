@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as verify from 'playgate/verify';
 import { Gate } from 'playgate';
-import { loadCases, CORPUS, ROOT } from './corpus.mjs';
+import { loadCases, ROOT, applyRevocation } from './corpus.mjs';
 
 const wasmPath = (dir) => join(ROOT, 'pkg', 'dist', dir, 'playgate_wasm_bg.wasm');
 const exportsOf = (dir) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(wasmPath(dir)))).map((e) => e.name);
@@ -38,16 +38,7 @@ test('the whole corpus: the same verdict through playgate/verify as through the 
   let compared = 0;
   for (const c of cases) {
     const decisions = gatesFor(c).map((gate) => {
-      if (c.revocation) {
-        gate.clearRevocationFilter();
-        if (c.revocation.filter) {
-          try {
-            gate.setRevocationFilter(readFileSync(join(CORPUS, c.revocation.filter)));
-          } catch (e) {
-            assert.equal(e.code, 'invalid_revocation_filter');
-          }
-        }
-      }
+      applyRevocation(gate, c);
       const d = gate.check(c.request, c.now);
       return { allow: d.allow, status: d.status, reason: d.reason, forward: d.forward };
     });
