@@ -114,17 +114,20 @@ impl ParsedClaims {
         p
     }
 
-    fn set(&mut self, i: usize, v: Scalar) {
+    fn set(&mut self, i: usize, v: Scalar<'_>) {
         let c = &mut self.claims;
         let ok = match (i, v) {
             (0..=2, Scalar::Int(n)) => set_date(c, i, n as f64),
             (0..=2, Scalar::UInt(n)) => set_date(c, i, n as f64),
             (0..=2, Scalar::Float(n)) => set_date(c, i, n),
-            (3, Scalar::Str(s)) => c.channel_arn.replace(s).is_none(),
-            (4, Scalar::Str(s)) => c.allow_origin.replace(s).is_none(),
-            (5, Scalar::Str(s)) => is_uuid(&s) && c.single_use_uuid.replace(s).is_none(),
+            (3, Scalar::Str(s)) => c.channel_arn.replace(s.into_owned()).is_none(),
+            (4, Scalar::Str(s)) => c.allow_origin.replace(s.into_owned()).is_none(),
+            (5, Scalar::Str(s)) => {
+                is_uuid(&s) && c.single_use_uuid.replace(s.into_owned()).is_none()
+            }
             (6, Scalar::Str(s)) => {
-                !(s.is_empty() || s.chars().count() > 40) && c.viewer_id.replace(s).is_none()
+                !(s.is_empty() || s.chars().count() > 40)
+                    && c.viewer_id.replace(s.into_owned()).is_none()
             }
             (7, Scalar::Bool(b)) => {
                 c.strict_origin = b;
@@ -142,7 +145,7 @@ impl ParsedClaims {
                 Err(_) => false,
             },
             (9, Scalar::Str(s)) => {
-                c.max_resolution = match s.as_str() {
+                c.max_resolution = match &*s {
                     "SD" => Some(MaxResolution::Sd),
                     "HD" => Some(MaxResolution::Hd),
                     "FULL_HD" => Some(MaxResolution::FullHd),

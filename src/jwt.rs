@@ -4,7 +4,7 @@
 use crate::claims::ParsedClaims;
 use crate::config::{field, Alg, ConfigError, KeyConfig};
 use crate::es384::{Es384, Es384Signature, Es384Verifier, VerifyingKey};
-use crate::json::{Key, StrictValue, Text};
+use crate::json::{Key, Scalar, StrictValue};
 use crate::Reason;
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -231,11 +231,11 @@ pub(crate) struct UntrustedJwt<'t> {
 /// The JOSE header members playgate reads; every other member is parsed (strictly) and ignored.
 #[derive(Default)]
 struct Header<'de> {
-    alg: Option<Text<'de>>,
-    kid: Option<Text<'de>>,
-    cty: Option<Text<'de>>,
+    alg: Option<Scalar<'de>>,
+    kid: Option<Scalar<'de>>,
+    cty: Option<Scalar<'de>>,
     /// Read only to reject a duplicate `typ` without allocating for the common header.
-    typ: Option<Text<'de>>,
+    typ: Option<Scalar<'de>>,
     forbidden: bool,
 }
 
@@ -299,22 +299,22 @@ impl<'t> UntrustedJwt<'t> {
             .map_err(|_| Reason::MalformedToken)?;
         let (alg, kid, forbidden, cty) = (header.alg, header.kid, header.forbidden, header.cty);
         // `alg` must be a string; a name playgate does not know matches no key (`None`).
-        let alg_is_text = matches!(alg, Some(Text::Str(_)));
+        let alg_is_text = matches!(alg, Some(Scalar::Str(_)));
         let alg = match &alg {
-            Some(Text::Str(a)) => [Alg::HS256, Alg::HS384, Alg::HS512, Alg::ES384]
+            Some(Scalar::Str(a)) => [Alg::HS256, Alg::HS384, Alg::HS512, Alg::ES384]
                 .into_iter()
                 .find(|k| k.name() == a),
             _ => None,
         };
         let kid = match kid {
             None => Ok(None),
-            Some(Text::Str(k)) => Ok(Some(k.into_owned())),
-            Some(Text::Other) => Err(Reason::MalformedToken),
+            Some(Scalar::Str(k)) => Ok(Some(k.into_owned())),
+            Some(_) => Err(Reason::MalformedToken),
         };
         let cty_ok = match cty {
             None => true,
-            Some(Text::Str(c)) => c.eq_ignore_ascii_case("json"),
-            Some(Text::Other) => false,
+            Some(Scalar::Str(c)) => c.eq_ignore_ascii_case("json"),
+            Some(_) => false,
         };
         let claims = b64u_decode_buf(p, &mut buf)
             .and_then(|b| ParsedClaims::parse(&b))
