@@ -119,17 +119,18 @@ fn write(name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
     p
 }
 
-/// `serve` with the catalogue's gate config and content (files named with `tag`), plus `extra` args.
-fn gated(tag: &str, extra: &[&str]) -> Server {
+/// `serve` with gate `config` over the catalogue's content (files named with `tag`), plus `extra`
+/// args.
+fn gated(tag: &str, config: &Value, extra: &[&std::ffi::OsStr]) -> Server {
     let dir = fc::content_dir(&work(), &format!("content{tag}"));
-    let config = write(&format!("gate{tag}.json"), fc::config().to_string());
+    let config = write(&format!("gate{tag}.json"), config.to_string());
     let mut args = vec![
         "--config".as_ref(),
         config.as_os_str(),
         "--dir".as_ref(),
         dir.as_os_str(),
     ];
-    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    args.extend_from_slice(extra);
     serve(&args)
 }
 
@@ -137,7 +138,7 @@ fn gated(tag: &str, extra: &[&str]) -> Server {
 fn hostile_requests_are_denied_or_rejected_never_served() {
     let out = root().join("target/faults");
     let _ = std::fs::remove_file(out.join("serve.json"));
-    let mut server = gated("", &[]);
+    let mut server = gated("", &fc::config(), &[]);
     let tokens = fc::Tokens::new();
     let before = fc::check_controls(server.addr, &tokens);
     assert!(before.is_empty(), "controls before the faults: {before:?}");
@@ -169,7 +170,11 @@ fn hostile_requests_are_denied_or_rejected_never_served() {
 #[test]
 fn a_half_sent_request_head_is_cut_off_and_good_requests_still_pass() {
     use std::io::Write;
-    let mut server = gated("-slow", &["--header-read-timeout", "1"]);
+    let mut server = gated(
+        "-slow",
+        &fc::config(),
+        &["--header-read-timeout".as_ref(), "1".as_ref()],
+    );
     // Slowloris: a request line and one header, then nothing.
     let mut slow = std::net::TcpStream::connect(server.addr).unwrap();
     slow.write_all(b"GET /index.m3u8 HTTP/1.1\r\nHost: x\r\n")
@@ -581,10 +586,8 @@ fn filter_revoking(sessions: &[&str]) -> Vec<u8> {
 /// Broken filter files at start: the server runs, warns, and denies `revocation_unavailable`; a
 /// good filter written in place is picked up and the same token is served.
 fn revocation_file_faults(tally: &mut fc::Tally) {
-    let dir = fc::content_dir(&work(), "content");
     let mut config = fc::config();
     config["revocation"] = json!({ "on_unavailable": "deny" });
-    let config = write("revocation-gate.json", config.to_string());
     let good = filter_bytes();
     let mut flipped = good.clone();
     let mid = flipped.len() / 2;
@@ -631,14 +634,11 @@ fn revocation_file_faults(tally: &mut fc::Tally) {
         if let Some(b) = &bytes {
             std::fs::write(&path, b).unwrap();
         }
-        let mut server = serve(&[
-            "--config".as_ref(),
-            config.as_os_str(),
-            "--dir".as_ref(),
-            dir.as_os_str(),
-            "--revocation".as_ref(),
-            path.as_os_str(),
-        ]);
+        let mut server = gated(
+            "-revocation",
+            &config,
+            &["--revocation".as_ref(), path.as_os_str()],
+        );
         let fault = fc::Fault {
             group: "revocation_file",
             name: name.to_string(),
@@ -700,14 +700,11 @@ fn revocation_file_faults(tally: &mut fc::Tally) {
     let path = work().join("revocation-update.pgrf");
     let first = filter_bytes();
     std::fs::write(&path, &first).unwrap();
-    let mut server = serve(&[
-        "--config".as_ref(),
-        config.as_os_str(),
-        "--dir".as_ref(),
-        dir.as_os_str(),
-        "--revocation".as_ref(),
-        path.as_os_str(),
-    ]);
+    let mut server = gated(
+        "-revocation",
+        &config,
+        &["--revocation".as_ref(), path.as_os_str()],
+    );
     let newly = k
         .mint(&json!({ "exp": fc::now() + 3600, "sid": "newly" }), true)
         .unwrap();
