@@ -320,14 +320,12 @@ impl<'t> UntrustedJwt<'t> {
             .and_then(|b| ParsedClaims::parse(&b))
             .ok_or(Reason::MalformedToken)?;
         let mut signature = ([0u8; MAX_SIGNATURE_LEN], 0);
-        if s.len() * 3 / 4 <= MAX_SIGNATURE_LEN {
-            signature.1 = URL_SAFE_NO_PAD
-                .decode_slice(s, &mut signature.0)
-                .map_err(|_| Reason::MalformedToken)?;
-        } else {
-            // Too long for any algorithm: still must be valid base64url (else it is malformed).
-            b64u_decode(s).ok_or(Reason::MalformedToken)?;
-        }
+        // A signature too long for any algorithm is still decoded (invalid base64url is
+        // malformed), then kept empty: it can never verify.
+        signature.1 = match b64u_decode_buf(s, &mut signature.0).ok_or(Reason::MalformedToken)? {
+            Cow::Borrowed(b) => b.len(),
+            Cow::Owned(_) => 0,
+        };
         if !alg_is_text {
             return Err(Reason::MalformedToken);
         }
