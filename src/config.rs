@@ -791,13 +791,7 @@ fn read_deny(v: &Json, at: &At) -> Read<DenyConfig> {
 
 fn read_revocation(v: &Json, at: &At) -> Read<crate::revocation::RevocationConfig> {
     use crate::revocation::{OnUnavailable, RevocationConfig};
-    let mut r = RevocationConfig {
-        claims: alloc::vec!["sid".into(), "jti".into(), "akamai:id".into()],
-        path_session: true,
-        viewer_sessions: true,
-        on_unavailable: OnUnavailable::Deny,
-        max_age: None,
-    };
+    let mut r = RevocationConfig::default();
     const FIELDS: &[&str] = &[
         "claims",
         "path_session",
@@ -824,11 +818,7 @@ fn read_revocation(v: &Json, at: &At) -> Read<crate::revocation::RevocationConfi
 }
 
 fn read_paths(v: &Json, at: &At) -> Read<crate::policy::PathsConfig> {
-    let mut p = crate::policy::PathsConfig {
-        claim: "paths".into(),
-        exempt: Vec::new(),
-        require: false,
-    };
+    let mut p = crate::policy::PathsConfig::default();
     members(
         v,
         at,
@@ -847,12 +837,7 @@ fn read_paths(v: &Json, at: &At) -> Read<crate::policy::PathsConfig> {
 }
 
 fn read_binding(v: &Json, at: &At) -> Read<crate::policy::BindingConfig> {
-    let mut b = crate::policy::BindingConfig {
-        keys: Vec::new(),
-        claim: "bind".into(),
-        ip_claim: "ip".into(),
-        require: Vec::new(),
-    };
+    let mut b = crate::policy::BindingConfig::default();
     const FIELDS: &[&str] = &["keys", "claim", "ip_claim", "require"];
     members(v, at, "BindingConfig", FIELDS, &mut |i, v, at| {
         match i {

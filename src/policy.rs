@@ -39,6 +39,17 @@ fn default_paths_claim() -> String {
     "paths".into()
 }
 
+impl Default for PathsConfig {
+    /// What an empty `paths` section means (the serde defaults).
+    fn default() -> Self {
+        PathsConfig {
+            claim: default_paths_claim(),
+            exempt: Vec::new(),
+            require: false,
+        }
+    }
+}
+
 /// The `binding` section.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +75,18 @@ fn default_bind_claim() -> String {
 }
 fn default_ip_claim() -> String {
     "ip".into()
+}
+
+impl Default for BindingConfig {
+    /// What an empty `binding` section means (the serde defaults).
+    fn default() -> Self {
+        BindingConfig {
+            keys: Vec::new(),
+            claim: default_bind_claim(),
+            ip_claim: default_ip_claim(),
+            require: Vec::new(),
+        }
+    }
 }
 
 /// The `resolution` section.

@@ -1019,6 +1019,19 @@ const fn yes() -> bool {
     true
 }
 
+impl Default for RevocationConfig {
+    /// What an empty `revocation` section means (the serde defaults).
+    fn default() -> Self {
+        RevocationConfig {
+            claims: default_claims(),
+            path_session: yes(),
+            viewer_sessions: yes(),
+            on_unavailable: OnUnavailable::default(),
+            max_age: None,
+        }
+    }
+}
+
 /// Policy when the revocation filter cannot be consulted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
