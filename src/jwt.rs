@@ -104,11 +104,7 @@ impl PreparedKey {
                         ),
                     ));
                 }
-                match k.alg {
-                    Alg::HS256 => KeyMaterial::Hs256(keyed(&bytes)?),
-                    Alg::HS384 => KeyMaterial::Hs384(keyed(&bytes)?),
-                    _ => KeyMaterial::Hs512(keyed(&bytes)?),
-                }
+                KeyMaterial::hs(k.alg, &bytes)?
             }
             Alg::ES384 => {
                 if k.secret.is_some() {
@@ -187,12 +183,40 @@ fn es384_material(key: VerifyingKey) -> KeyMaterial {
 
 /// A keyed MAC state for `secret` (any length is a valid HMAC key; length rules are checked above).
 fn keyed<M: Mac + hmac::digest::KeyInit>(secret: &[u8]) -> Result<M, ConfigError> {
-    <M as Mac>::new_from_slice(secret).map_err(|_| ConfigError::new("keys", "unusable HMAC key"))
+    <M as hmac::digest::KeyInit>::new_from_slice(secret)
+        .map_err(|_| ConfigError::new("keys", "unusable HMAC key"))
+}
+
+impl KeyMaterial {
+    /// The keyed MAC state of an HS key (`alg` HS256/384/512; ES384 is refused).
+    pub(crate) fn hs(alg: Alg, secret: &[u8]) -> Result<KeyMaterial, ConfigError> {
+        Ok(match alg {
+            Alg::HS256 => KeyMaterial::Hs256(keyed(secret)?),
+            Alg::HS384 => KeyMaterial::Hs384(keyed(secret)?),
+            Alg::HS512 => KeyMaterial::Hs512(keyed(secret)?),
+            Alg::ES384 => return Err(ConfigError::new("alg", "ES384 is not an HMAC algorithm")),
+        })
+    }
+
+    /// The HMAC tag of `msg` (minting). `None` for ES384 material.
+    pub(crate) fn hs_tag(&self, msg: &[u8]) -> Option<Vec<u8>> {
+        fn tag<M: Mac + Clone>(prepared: &M, msg: &[u8]) -> Vec<u8> {
+            let mut mac = prepared.clone();
+            mac.update(msg);
+            mac.finalize().into_bytes().to_vec()
+        }
+        match self {
+            KeyMaterial::Hs256(k) => Some(tag(k, msg)),
+            KeyMaterial::Hs384(k) => Some(tag(k, msg)),
+            KeyMaterial::Hs512(k) => Some(tag(k, msg)),
+            KeyMaterial::Es384(..) => None,
+        }
+    }
 }
 
 /// HS256/384/512 verification: the prepared state is cloned, fed the signing input, and compared in
-/// constant time (`verify_slice`, which also rejects a tag of the wrong length). Same computation as
-/// jwt-compact's HS* algorithms, which the minting side uses.
+/// constant time (`verify_slice`, which also rejects a tag of the wrong length). The minting side
+/// computes its tags from the same prepared states ([`KeyMaterial::hs_tag`]).
 fn verify_mac<M: Mac + Clone>(prepared: &M, signed: &[u8], sig: &[u8]) -> bool {
     let mut mac = prepared.clone();
     mac.update(signed);

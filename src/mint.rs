@@ -5,8 +5,9 @@ use crate::config::{Alg, ConfigError, Secret};
 use crate::es384::{Es384, SigningKey as EsSigningKey};
 use crate::jwt::{b64u_decode, b64u_encode};
 use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use core::fmt;
-use jwt_compact::alg::{Hs256, Hs256Key, Hs384, Hs384Key, Hs512, Hs512Key};
+use crate::jwt::KeyMaterial;
 use jwt_compact::{Algorithm, AlgorithmSignature};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -28,9 +29,9 @@ pub struct SigningKeyConfig {
 }
 
 enum Material {
-    Hs256(Hs256Key),
-    Hs384(Hs384Key),
-    Hs512(Hs512Key),
+    /// HS256/384/512: the secret (for [`SigningKey::verifying_entry`]) and its keyed MAC state,
+    /// the same type a gate verifies with.
+    Hs(Vec<u8>, KeyMaterial),
     Es384(EsSigningKey),
 }
 
@@ -83,11 +84,8 @@ impl SigningKey {
                 if bytes.len() < cfg.alg.min_secret_len() {
                     return Err(ConfigError::new("secret", "too short for the algorithm"));
                 }
-                match cfg.alg {
-                    Alg::HS256 => Material::Hs256(Hs256Key::new(&bytes)),
-                    Alg::HS384 => Material::Hs384(Hs384Key::new(&bytes)),
-                    _ => Material::Hs512(Hs512Key::new(&bytes)),
-                }
+                let mac = KeyMaterial::hs(cfg.alg, &bytes)?;
+                Material::Hs(bytes, mac)
             }
             Alg::ES384 => {
                 use p384::pkcs8::DecodePrivateKey;
@@ -118,12 +116,7 @@ impl SigningKey {
 
     /// Builds an HS key from raw secret bytes.
     pub fn hs_from_bytes(kid: &str, alg: Alg, secret: &[u8]) -> Option<SigningKey> {
-        let material = match alg {
-            Alg::HS256 => Material::Hs256(Hs256Key::new(secret)),
-            Alg::HS384 => Material::Hs384(Hs384Key::new(secret)),
-            Alg::HS512 => Material::Hs512(Hs512Key::new(secret)),
-            Alg::ES384 => return None,
-        };
+        let material = Material::Hs(secret.to_vec(), KeyMaterial::hs(alg, secret).ok()?);
         Some(SigningKey {
             kid: kid.into(),
             alg,
@@ -144,9 +137,7 @@ impl SigningKey {
     /// The gate-config key entry that verifies this key's tokens (for ES384: the public JWK).
     pub fn verifying_entry(&self) -> Value {
         match &self.material {
-            Material::Hs256(k) => self.hs_entry(k.as_ref()),
-            Material::Hs384(k) => self.hs_entry(k.as_ref()),
-            Material::Hs512(k) => self.hs_entry(k.as_ref()),
+            Material::Hs(secret, _) => self.hs_entry(secret),
             Material::Es384(sk) => {
                 let point = sk.verifying_key().to_sec1_point(false);
                 let (x, y) = (
@@ -186,9 +177,7 @@ impl SigningKey {
         token.push('.');
         token.push_str(&b64u_encode(payload));
         let sig = match &self.material {
-            Material::Hs256(k) => Hs256.sign(k, token.as_bytes()).as_bytes().into_owned(),
-            Material::Hs384(k) => Hs384.sign(k, token.as_bytes()).as_bytes().into_owned(),
-            Material::Hs512(k) => Hs512.sign(k, token.as_bytes()).as_bytes().into_owned(),
+            Material::Hs(_, mac) => mac.hs_tag(token.as_bytes()).unwrap_or_default(),
             Material::Es384(k) => Es384.sign(k, token.as_bytes()).as_bytes().into_owned(),
         };
         token.push('.');
