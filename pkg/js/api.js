@@ -50,14 +50,23 @@ function forwardedRequest(input, forward) {
 
 // ---- The packed request (pkg/src/lib.rs `PackedRequest`) ----------------------------------------
 // Only plain objects whose read fields are all strings are packed; anything else (a number where a
-// string belongs, arrays, class instances, lone surrogates…) returns undefined and takes the JSON
-// path, which accepts or refuses it exactly as before.
+// string belongs, arrays, class instances, lone surrogates…) takes the JSON path, which accepts or
+// refuses it exactly as before. The packed text is written by `TextEncoder.encodeInto` straight into
+// the gate's input buffer in wasm memory, its header (shape, counts, lengths) through a Uint32Array;
+// the core is then called with the length only.
 
 const NUL = '\0';
+// Input buffer sizes: initial, and the most kept after a bigger request.
+const INPUT_INITIAL = 2048;
+const INPUT_KEEP = 65536;
+const encoder = new TextEncoder();
 const DENIED = 1 << 24;
 const ALLOWED = 2 << 24;
 const URI_CHANGED = 1;
 const QUERY_NON_EMPTY = 2;
+const SHAPE_PLAIN = 0x70; // 'p'
+const SHAPE_CLOUDFRONT = 0x63; // 'c'
+const SHAPE_LAMBDA = 0x6c; // 'l'
 
 const isPlainObject = (o) => {
   if (o === null || typeof o !== 'object') return false;
@@ -71,17 +80,27 @@ const wellFormed = typeof String.prototype.isWellFormed === 'function'
   ? (s) => s.isWellFormed()
   : (s) => !/[\uD800-\uDFFF]/.test(s);
 
-// `{name: string}` → `\0name\0value`…, counted; false when a value is not a string.
-function packStrings(o, out) {
-  if (o === undefined) return true;
-  if (!isPlainObject(o)) return false;
+// The pair count of the last pack* call that returned a string (read by the caller right after the
+// call, before any other code runs).
+let pairs = 0;
+
+// `{name: string}` → `\0name\0value`…; undefined when a value is not a string.
+function packStrings(o) {
+  if (o === undefined) {
+    pairs = 0;
+    return '';
+  }
+  if (!isPlainObject(o)) return undefined;
+  let s = '';
+  let n = 0;
   for (const name in o) {
     const v = o[name];
-    if (typeof v !== 'string') return false;
-    out.s += NUL + name + NUL + v;
-    out.n++;
+    if (typeof v !== 'string') return undefined;
+    s += NUL + name + NUL + v;
+    n++;
   }
-  return true;
+  pairs = n;
+  return s;
 }
 
 // The values of a CloudFront Functions entry `{value, multiValue?: [{value}]}` (a non-empty
@@ -101,18 +120,24 @@ function cloudFrontValues(e) {
   return typeof e.value === 'string' ? [e.value] : undefined;
 }
 
-function packCloudFront(o, out) {
-  if (o === undefined) return true;
-  if (!isPlainObject(o)) return false;
+function packCloudFront(o) {
+  if (o === undefined) {
+    pairs = 0;
+    return '';
+  }
+  if (!isPlainObject(o)) return undefined;
+  let s = '';
+  let n = 0;
   for (const name in o) {
     const values = cloudFrontValues(o[name]);
-    if (values === undefined) return false;
+    if (values === undefined) return undefined;
     for (const v of values) {
-      out.s += NUL + name + NUL + v;
-      out.n++;
+      s += NUL + name + NUL + v;
+      n++;
     }
   }
-  return true;
+  pairs = n;
+  return s;
 }
 
 // Code point order (UTF-8 byte order, the order of the core's JSON maps); `<` on JS strings
@@ -153,58 +178,64 @@ function cloudFrontQueryText(o) {
 }
 
 // Lambda@Edge `{name: [{key, value}]}`.
-function packLambdaHeaders(o, out) {
-  if (o === undefined) return true;
-  if (!isPlainObject(o)) return false;
+function packLambdaHeaders(o) {
+  if (o === undefined) {
+    pairs = 0;
+    return '';
+  }
+  if (!isPlainObject(o)) return undefined;
+  let s = '';
+  let n = 0;
   for (const name in o) {
     const list = o[name];
-    if (!Array.isArray(list)) return false;
+    if (!Array.isArray(list)) return undefined;
     for (let i = 0; i < list.length; i++) {
       const item = list[i];
-      if (!isPlainObject(item) || typeof item.value !== 'string') return false;
-      out.s += NUL + name + NUL + item.value;
-      out.n++;
+      if (!isPlainObject(item) || typeof item.value !== 'string') return undefined;
+      s += NUL + name + NUL + item.value;
+      n++;
     }
   }
-  return true;
+  pairs = n;
+  return s;
 }
 
-// The packed string as UTF-8 in a reused buffer (`encodeInto` is native; wasm-bindgen's own string
-// passing copies character by character in JS, ~0.8 µs for a 300-character request).
-const encoder = new TextEncoder();
-let scratch = new Uint8Array(2048);
-function utf8(s) {
-  // At most 3 bytes per UTF-16 unit, so encodeInto never truncates.
-  const need = s.length * 3;
-  let buf = scratch;
-  if (buf.length < need) {
-    buf = new Uint8Array(need);
-    if (need <= 65536) scratch = buf; // keep a bigger buffer, but not an outsized one
+// One packed request, as `packRequest` read it: what the core gets, and what `check` needs to build
+// the forwarded request (the object whose shallow copy is forwarded, its uri as read).
+class Packed {
+  constructor(shape, inner, method, uri, query, ip, headers, nh, cookies, nc) {
+    this.shape = shape;
+    this.inner = inner;
+    this.method = method;
+    this.uri = uri;
+    this.query = query;
+    this.ip = ip;
+    this.headers = headers;
+    this.nh = nh;
+    this.cookies = cookies;
+    this.nc = nc;
   }
-  const { written } = encoder.encodeInto(s, buf);
-  return buf.subarray(0, written);
 }
 
-function packed(shape, method, uri, query, ip, headers, cookies) {
-  if (method === undefined || uri === undefined || query === undefined || ip === undefined) return undefined;
-  const s = shape + NUL + method + NUL + uri + NUL + query + NUL + ip + NUL + headers.n + NUL + cookies.n
-    + headers.s + cookies.s;
-  return wellFormed(s) ? utf8(s) : undefined;
-}
-
-// Mirrors the shape detection of `playgate::event::OwnedRequest::from_value`.
+// Mirrors the shape detection of `playgate::event::OwnedRequest::from_value`. Every read of the
+// request object (getters included) happens here, before anything is written to wasm memory.
 function packRequest(doc) {
   if (!isPlainObject(doc)) return undefined;
-  const headers = { s: '', n: 0 };
-  const cookies = { s: '', n: 0 };
   if (doc.Records !== undefined) {
     const records = doc.Records;
     if (!Array.isArray(records) || records.length === 0 || !isPlainObject(records[0])) return undefined;
     const cf = records[0].cf;
     if (!isPlainObject(cf) || !isPlainObject(cf.request)) return undefined;
     const r = cf.request;
-    if (!packLambdaHeaders(r.headers, headers)) return undefined;
-    return packed('l', field(r.method), field(r.uri), field(r.querystring), field(r.clientIp), headers, cookies);
+    const headers = packLambdaHeaders(r.headers);
+    if (headers === undefined) return undefined;
+    const nh = pairs;
+    const method = field(r.method);
+    const uri = field(r.uri);
+    const query = field(r.querystring);
+    const ip = field(r.clientIp);
+    if (method === undefined || uri === undefined || query === undefined || ip === undefined) return undefined;
+    return new Packed(SHAPE_LAMBDA, r, method, uri, query, ip, headers, nh, '', 0);
   }
   if (doc.request !== undefined) {
     const r = doc.request;
@@ -216,18 +247,30 @@ function packRequest(doc) {
       if (!isPlainObject(viewer)) return undefined;
       if (typeof viewer.ip === 'string') ip = viewer.ip;
     }
-    if (!packCloudFront(r.headers, headers) || !packCloudFront(r.cookies, cookies)) return undefined;
-    return packed('c', field(r.method), field(r.uri), cloudFrontQueryText(r.querystring), ip, headers, cookies);
+    const headers = packCloudFront(r.headers);
+    if (headers === undefined) return undefined;
+    const nh = pairs;
+    const cookies = packCloudFront(r.cookies);
+    if (cookies === undefined) return undefined;
+    const nc = pairs;
+    const method = field(r.method);
+    const uri = field(r.uri);
+    const query = cloudFrontQueryText(r.querystring);
+    if (method === undefined || uri === undefined || query === undefined) return undefined;
+    return new Packed(SHAPE_CLOUDFRONT, r, method, uri, query, ip, headers, nh, cookies, nc);
   }
-  if (!packStrings(doc.headers, headers) || !packStrings(doc.cookies, cookies)) return undefined;
-  return packed('p', field(doc.method), field(doc.uri), field(doc.querystring), field(doc.clientIp), headers, cookies);
-}
-
-// The request's own uri (the packed path only reports a changed one).
-function requestUri(doc) {
-  if (doc.Records !== undefined) return field(doc.Records[0].cf.request.uri);
-  if (doc.request !== undefined) return field(doc.request.uri);
-  return field(doc.uri);
+  const headers = packStrings(doc.headers);
+  if (headers === undefined) return undefined;
+  const nh = pairs;
+  const cookies = packStrings(doc.cookies);
+  if (cookies === undefined) return undefined;
+  const nc = pairs;
+  const method = field(doc.method);
+  const uri = field(doc.uri);
+  const query = field(doc.querystring);
+  const ip = field(doc.clientIp);
+  if (method === undefined || uri === undefined || query === undefined || ip === undefined) return undefined;
+  return new Packed(SHAPE_PLAIN, doc, method, uri, query, ip, headers, nh, cookies, nc);
 }
 
 function argumentError(message) {
@@ -312,6 +355,35 @@ export function webLoader(initWasm, initWasmSync, bindings, label) {
   };
 }
 
+/**
+ * The Node entry's default ES384 verifier over `node:crypto`, in the form the core calls without
+ * copying anything (pkg/src/lib.rs `HostEs384::Native`): `(keyIndex, keyPtr, signedPtr, signedLen,
+ * sigPtr)`, addresses in wasm memory (`buffer()`: its current ArrayBuffer) read through views during
+ * the call only, the key 97 bytes (SEC1 uncompressed) and the signature 96 (`R ‖ S`). One `KeyObject`,
+ * and one options object for `crypto.verify`, per key index (the core gives the same key bytes the
+ * same index). Returns undefined ("verify in Rust") for a key it cannot import.
+ */
+export function nodeEs384Native(crypto, buffer) {
+  const keys = [];
+  return (index, keyPtr, signedPtr, signedLen, sigPtr) => {
+    const mem = buffer();
+    let opts = keys[index];
+    if (opts === undefined) {
+      const point = new Uint8Array(mem, keyPtr, 97);
+      if (point[0] !== 4) return undefined;
+      const b64u = (bytes) => Buffer.from(bytes).toString('base64url');
+      try {
+        const jwk = { kty: 'EC', crv: 'P-384', x: b64u(point.subarray(1, 49)), y: b64u(point.subarray(49)) };
+        opts = { key: crypto.createPublicKey({ key: jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' };
+      } catch {
+        return undefined;
+      }
+      keys[index] = opts;
+    }
+    return crypto.verify('sha384', new Uint8Array(mem, signedPtr, signedLen), opts, new Uint8Array(mem, sigPtr, 96));
+  };
+}
+
 export function nodeEs384Verifier(crypto) {
   const keys = new Map();
   const b64u = (bytes) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64url');
@@ -344,12 +416,60 @@ export function bindApi(raw, host = {}) {
   let reasons;
   const reasonCodes = () => (reasons ??= raw().reasonCodes().split(','));
 
+  // Views on the instance's memory, renewed when it grows (growing detaches the old buffer, whose
+  // views then have length 0).
+  let memory;
+  let mem8 = new Uint8Array(0);
+  let mem32 = new Uint32Array(0);
+  const memoryBuffer = () => (memory ??= raw().wasmMemory()).buffer;
+  const memory32 = () => {
+    if (mem32.length === 0) mem32 = new Uint32Array(memoryBuffer());
+    return mem32;
+  };
+  const memory8 = () => {
+    if (mem8.length === 0) mem8 = new Uint8Array(memoryBuffer());
+    return mem8;
+  };
+
+  // A gate's input buffer (pkg/src/lib.rs `RawGate::input_buffer`): its address, capacity and a
+  // view on it, and the index of its header in `memory32()`.
+  class InputBuffer {
+    constructor(rawGate) {
+      this.raw = rawGate;
+      this.head = rawGate.inputHead() >>> 2;
+      this.cap = INPUT_INITIAL;
+      this.ptr = rawGate.inputBuffer(this.cap);
+      this.view = new Uint8Array(0);
+    }
+
+    grow(need) {
+      this.cap = Math.max(need, this.cap * 2);
+      this.ptr = this.raw.inputBuffer(this.cap);
+      this.view = new Uint8Array(0);
+    }
+
+    // Back to the initial size after an outsized request.
+    shrink() {
+      this.cap = INPUT_INITIAL;
+      this.ptr = this.raw.shrinkInput(this.cap);
+      this.view = new Uint8Array(0);
+    }
+
+    bytes() {
+      if (this.view.length === 0) this.view = memory8().subarray(this.ptr, this.ptr + this.cap);
+      return this.view;
+    }
+  }
+
   class Gate {
     #raw;
+    // The request buffer in wasm memory (null while the core reads it).
+    #input;
 
     constructor(token, rawGate) {
       if (token !== secret) throw new TypeError('use Gate.fromConfig(config)');
       this.#raw = rawGate;
+      this.#input = new InputBuffer(rawGate);
     }
 
     /**
@@ -369,7 +489,7 @@ export function bindApi(raw, host = {}) {
       }
       const rawGate = raw().RawGate.fromJson(toJson(config, 'config'), size);
       if (typeof native === 'function') rawGate.setEs384Verifier(native);
-      else if (native && host.es384 !== undefined) rawGate.setEs384Verifier(host.es384());
+      else if (native && host.es384 !== undefined) rawGate.setEs384Native(host.es384(memoryBuffer));
       return new Gate(secret, rawGate);
     }
 
@@ -418,11 +538,11 @@ export function bindApi(raw, host = {}) {
      */
     check(request, now) {
       const at = now === undefined ? nowSeconds() : now;
-      if (typeof request === 'object') {
+      if (typeof request === 'object' && this.#input !== null) {
         const p = packRequest(request);
-        const r = p === undefined ? 0 : this.#raw.checkPacked(p, at);
+        const r = p === undefined ? 0 : this.#checkPacked(p, at);
         if (r >= ALLOWED) {
-          let uri = requestUri(request);
+          let uri = p.uri;
           let querystring = '';
           if ((r & (URI_CHANGED | QUERY_NON_EMPTY)) !== 0) {
             querystring = this.#raw.lastForward();
@@ -432,8 +552,11 @@ export function bindApi(raw, host = {}) {
               querystring = querystring.slice(cut + 1);
             }
           }
-          const forward = { uri, querystring };
-          return { allow: true, status: 200, reason: null, request: forwardedRequest(request, forward), forward };
+          const inner = p.inner;
+          const forwarded = p.shape === SHAPE_CLOUDFRONT
+            ? { ...inner, uri, querystring: cloudFrontQuery(inner.querystring, querystring) }
+            : { ...inner, uri, querystring };
+          return { allow: true, status: 200, reason: null, request: forwarded, forward: { uri, querystring } };
         }
         if (r >= DENIED) {
           return { allow: false, status: (r >> 8) & 0xffff, reason: reasonCodes()[r & 0xff], request: null };
@@ -449,6 +572,40 @@ export function bindApi(raw, host = {}) {
         request: forwardedRequest(request, d.forward),
         forward: d.forward,
       };
+    }
+
+    // Writes a packed request into this gate's input buffer in wasm memory and has the core decide
+    // it: the decision number, or 0 (take the JSON path).
+    #checkPacked(p, at) {
+      const input = this.#input;
+      const text = p.method + NUL + p.uri + NUL + p.query + NUL + p.ip + p.headers + p.cookies;
+      // At most 3 bytes per UTF-16 unit, so encodeInto never truncates.
+      const need = text.length * 3;
+      if (need > input.cap) input.grow(need);
+      const view = input.bytes();
+      const { written } = encoder.encodeInto(text, view);
+      // Every unit ASCII (one byte each) exactly when as many bytes as units were written.
+      const ascii = written === text.length;
+      if (!ascii && !wellFormed(text)) return 0;
+      const h = memory32();
+      const i = input.head;
+      h[i] = p.shape;
+      h[i + 1] = p.nh;
+      h[i + 2] = p.nc;
+      h[i + 3] = ascii ? 1 : 0;
+      h[i + 4] = p.method.length;
+      h[i + 5] = p.uri.length;
+      h[i + 6] = p.query.length;
+      h[i + 7] = p.ip.length;
+      // The buffer belongs to this call until the core returns: a check on the same gate from
+      // inside it (a host verifier calling back) takes the JSON path, which refuses it as before.
+      this.#input = null;
+      try {
+        return this.#raw.checkInput(written, at);
+      } finally {
+        this.#input = input;
+        if (input.cap > INPUT_KEEP) input.shrink();
+      }
     }
 
     /** Releases the WebAssembly memory now instead of at garbage collection. */

@@ -3,7 +3,7 @@
 // synchronously on first require.
 // ES384 signatures go to node:crypto (OpenSSL) unless `Gate.fromConfig(config, { nativeCrypto: false })`.
 const raw = require('./playgate_wasm.js');
-const { bindApi, nodeEs384Verifier } = require('./api.cjs');
+const { bindApi, nodeEs384Native } = require('./api.cjs');
 
 let crypto;
 try {
@@ -12,7 +12,7 @@ try {
   crypto = undefined; // a Node-like runtime without it: pure WebAssembly
 }
 const es384 = crypto !== undefined && typeof crypto.verify === 'function' && typeof crypto.createPublicKey === 'function'
-  ? () => nodeEs384Verifier(crypto)
+  ? (buffer) => nodeEs384Native(crypto, buffer)
   : undefined;
 
 module.exports = bindApi(() => raw, { es384 });

@@ -1,6 +1,7 @@
 //! wasm-bindgen bindings of playgate: the raw classes behind the npm package's JavaScript API
-//! (`pkg/js/`). Wrappers only: every decision is the core's. Strings cross the boundary once per
-//! call (a request document in, a compact decision document out).
+//! (`pkg/js/`). Wrappers only: every decision is the core's. A request object is written by the JS
+//! side straight into a buffer in wasm memory and the decision comes back as a number; request
+//! JSON text crosses as one string and the decision as compact JSON.
 #![forbid(unsafe_code)]
 // Without the `mint` feature (the verify-only web build) the minting imports and helpers are unused.
 #![cfg_attr(not(feature = "mint"), allow(unused_imports, dead_code))]
@@ -64,10 +65,47 @@ pub struct RawGate {
     gate: CachingGate,
     /// The last good revocation filter (`None`: none loaded, the config's `on_unavailable` applies).
     filter: Option<RevocationFilter>,
-    /// The forwarded strings of the last allowed `check_packed` (buffer reused across calls).
+    /// The forwarded strings of the last allowed `check_input` (buffer reused across calls).
     last_forward: String,
     /// The host's synchronous ES384 verifier (`node:crypto` in Node), if any.
-    es384: Option<js_sys::Function>,
+    es384: Option<HostEs384>,
+    /// The packed request of [`RawGate::check_input`]: `pkg/js/api.js` writes it straight into this
+    /// buffer in wasm memory (`TextEncoder.encodeInto` on a view at [`RawGate::input_buffer`]), so
+    /// nothing is allocated or copied per call. Its length is its capacity.
+    input: Vec<u8>,
+    /// The packed request's header ([`INPUT_HEAD`] numbers, written by JS through a `Uint32Array`).
+    input_head: Vec<u32>,
+    /// The ES384 public keys the host verifier has been handed, by index (see [`HostEs384::Native`]).
+    es384_keys: core::cell::RefCell<Vec<Box<[u8]>>>,
+}
+
+/// A host ES384 verifier.
+enum HostEs384 {
+    /// A user function `(publicKey, signingInput, signature) → boolean` over copies (it may keep them).
+    Copies(js_sys::Function),
+    /// The package's own `node:crypto` verifier, `(keyIndex, keyPtr, signedPtr, signedLen, sigPtr)`:
+    /// it reads the bytes through views on wasm memory during the call (no copies) and keeps one
+    /// `KeyObject` per key index (the same index always names the same key bytes).
+    Native(js_sys::Function),
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A [`HostEs384::Native`] verifier: a function called with numbers, not objects.
+    #[wasm_bindgen(extends = js_sys::Function)]
+    type NativeVerifier;
+
+    /// `f.call(undefined, keyIndex, keyPtr, signedPtr, signedLen, sigPtr)`.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn call_native(
+        this: &NativeVerifier,
+        ctx: &JsValue,
+        key_index: u32,
+        key_ptr: u32,
+        signed_ptr: u32,
+        signed_len: u32,
+        sig_ptr: u32,
+    ) -> Result<JsValue, JsValue>;
 }
 
 #[wasm_bindgen]
@@ -83,6 +121,9 @@ impl RawGate {
             filter: None,
             last_forward: String::new(),
             es384: None,
+            input: Vec::new(),
+            input_head: vec![0; INPUT_HEAD],
+            es384_keys: core::cell::RefCell::new(Vec::new()),
         })
     }
 
@@ -111,7 +152,13 @@ impl RawGate {
     /// verified in Rust.
     #[wasm_bindgen(js_name = setEs384Verifier)]
     pub fn set_es384_verifier(&mut self, verifier: Option<js_sys::Function>) {
-        self.es384 = verifier;
+        self.es384 = verifier.map(HostEs384::Copies);
+    }
+
+    /// Installs the package's own `node:crypto` verifier (see [`HostEs384::Native`]).
+    #[wasm_bindgen(js_name = setEs384Native)]
+    pub fn set_es384_native(&mut self, verifier: js_sys::Function) {
+        self.es384 = Some(HostEs384::Native(verifier));
     }
 
     /// Whether a host ES384 verifier is installed.
@@ -150,34 +197,80 @@ impl RawGate {
         Ok(decision_json(&decision))
     }
 
+    /// The request buffer's address in wasm memory, grown to at least `min` bytes (contents kept).
+    /// `pkg/js/api.js` writes the packed request there, then calls [`RawGate::check_input`].
+    #[wasm_bindgen(js_name = inputBuffer)]
+    pub fn input_buffer(&mut self, min: usize) -> usize {
+        if self.input.len() < min {
+            self.input.resize(min, 0);
+        }
+        self.input.as_ptr() as usize
+    }
+
+    /// Shrinks the request buffer back to `len` bytes (after an outsized request); its new address.
+    #[wasm_bindgen(js_name = shrinkInput)]
+    pub fn shrink_input(&mut self, len: usize) -> usize {
+        self.input.truncate(len);
+        self.input.shrink_to_fit();
+        self.input.as_ptr() as usize
+    }
+
+    /// The address of the packed request's header ([`INPUT_HEAD`] `u32`s, 4-byte aligned).
+    #[wasm_bindgen(js_name = inputHead)]
+    pub fn input_head(&self) -> usize {
+        self.input_head.as_ptr() as usize
+    }
+
     /// The hot path for request objects: the fields the core reads, already extracted by
-    /// `pkg/js/api.js`, as one NUL-separated string (see [`PackedRequest`]) in UTF-8 (encoded with
-    /// `TextEncoder.encodeInto`, copied in with one `memcpy`: wasm-bindgen's string passing
-    /// copies character by character in JS), so one buffer crosses per call and no JSON is
-    /// written or parsed. Returns the decision as a number:
-    /// - `0`: the packing is inconsistent (a value contained NUL, or not UTF-8): use
+    /// `pkg/js/api.js` and written into [`RawGate::input_buffer`] (`len` bytes of UTF-8) and
+    /// [`RawGate::input_head`] (see [`PackedRequest`]), so nothing crosses but two numbers and no
+    /// JSON is written or parsed. Returns the decision as a number:
+    /// - `0`: the packing is inconsistent (a header value contained NUL, or not UTF-8): use
     ///   [`RawGate::check`];
     /// - [`DENIED`]` | status << 8 | index in Reason::ALL` for a denial;
     /// - [`ALLOWED`]` | flags`: [`URI_CHANGED`] and/or [`QUERY_NON_EMPTY`]; when either is set,
     ///   [`RawGate::last_forward`] returns the forwarded `uri` (if changed, then NUL) and query.
-    #[wasm_bindgen(js_name = checkPacked)]
-    pub fn check_packed(&mut self, packed: &[u8], now: f64) -> Result<u32, JsValue> {
+    #[wasm_bindgen(js_name = checkInput)]
+    pub fn check_input(&mut self, len: usize, now: f64) -> Result<u32, JsValue> {
         let now = checked_now(now)?;
-        let Some(p) = core::str::from_utf8(packed)
-            .ok()
-            .and_then(PackedRequest::parse)
-        else {
-            return Ok(0);
+        // Taken out for the call (a `Vec::new()` in its place allocates nothing) so the request can
+        // borrow it while the gate is borrowed mutably; put back below.
+        let input = core::mem::take(&mut self.input);
+        let head = <[u32; INPUT_HEAD]>::try_from(self.input_head.as_slice()).ok();
+        let packed = head.zip(input.get(..len)).and_then(|(head, bytes)| {
+            let text = core::str::from_utf8(bytes).ok()?;
+            PackedRequest::parse(head, text)
+        });
+        let r = match packed {
+            Some(p) => {
+                let decision = p.with_view(|r| self.decide(r, now));
+                self.encode(&decision, p.uri)
+            }
+            None => 0,
         };
-        let decision = p.with_view(|r| self.decide(r, now));
-        Ok(match decision {
+        self.input = input;
+        Ok(r)
+    }
+
+    /// The forwarded `[uri NUL] querystring` of the last allowed [`RawGate::check_input`].
+    #[wasm_bindgen(js_name = lastForward)]
+    pub fn last_forward(&self) -> String {
+        self.last_forward.clone()
+    }
+}
+
+impl RawGate {
+    /// A decision as the number [`RawGate::check_input`] returns (forwarded strings kept in
+    /// `last_forward`).
+    fn encode(&mut self, decision: &Decision, uri: &str) -> u32 {
+        match decision {
             Decision::Deny(d) => {
                 let index = Reason::ALL.iter().position(|r| *r == d.reason).unwrap_or(0);
                 DENIED | u32::from(d.status) << 8 | index as u32
             }
             Decision::Allow(a) => {
                 let f = &a.forward;
-                let uri_changed = f.uri != p.uri;
+                let uri_changed = f.uri != uri;
                 self.last_forward.clear();
                 if uri_changed {
                     self.last_forward.push_str(&f.uri);
@@ -193,21 +286,14 @@ impl RawGate {
                 }
                 flags
             }
-        })
+        }
     }
 
-    /// The forwarded `[uri NUL] querystring` of the last allowed [`RawGate::check_packed`].
-    #[wasm_bindgen(js_name = lastForward)]
-    pub fn last_forward(&self) -> String {
-        self.last_forward.clone()
-    }
-}
-
-impl RawGate {
     /// The one call into the core for both request paths (kept out of line: one copy in the module).
     #[inline(never)]
     fn decide(&mut self, r: &Request<'_>, now: u64) -> Decision {
-        let verifier = self.es384.as_ref().map(JsEs384);
+        let keys = &self.es384_keys;
+        let verifier = self.es384.as_ref().map(|f| JsEs384(f, keys));
         let host = Host {
             revocation: self.filter.as_ref().map(|f| f as &dyn RevocationSource),
             es384: verifier.as_ref().map(|v| v as &dyn Es384Verifier),
@@ -218,14 +304,49 @@ impl RawGate {
 
 /// A JavaScript ES384 verifier (see [`RawGate::set_es384_verifier`]). Fails closed: only `true`
 /// allows; a throw is `Some(false)`.
-struct JsEs384<'f>(&'f js_sys::Function);
+struct JsEs384<'f>(&'f HostEs384, &'f core::cell::RefCell<Vec<Box<[u8]>>>);
+
+/// The host keeps a `KeyObject` per index; a gate has at most 16 keys, the bound guards misuse.
+const MAX_HOST_KEYS: usize = 64;
 
 impl Es384Verifier for JsEs384<'_> {
     fn verify(&self, public_key: &[u8], signed: &[u8], signature: &[u8]) -> Option<bool> {
-        let key = js_sys::Uint8Array::from(public_key);
-        let signed = js_sys::Uint8Array::from(signed);
-        let signature = js_sys::Uint8Array::from(signature);
-        match self.0.call3(&JsValue::UNDEFINED, &key, &signed, &signature) {
+        let verdict = match self.0 {
+            HostEs384::Copies(f) => {
+                let key = js_sys::Uint8Array::from(public_key);
+                let signed = js_sys::Uint8Array::from(signed);
+                let signature = js_sys::Uint8Array::from(signature);
+                f.call3(&JsValue::UNDEFINED, &key, &signed, &signature)
+            }
+            HostEs384::Native(f) => {
+                // The core hands SEC1 uncompressed keys and raw `R ‖ S` signatures; the host reads
+                // exactly those lengths.
+                if public_key.len() != 97 || signature.len() != 96 {
+                    return None;
+                }
+                // The index of these key bytes among those handed out before (compared in full).
+                let mut keys = self.1.try_borrow_mut().ok()?;
+                let index = match keys.iter().position(|k| **k == *public_key) {
+                    Some(i) => i,
+                    None if keys.len() < MAX_HOST_KEYS => {
+                        keys.push(public_key.into());
+                        keys.len() - 1
+                    }
+                    None => return None,
+                };
+                drop(keys);
+                // Addresses in wasm memory: the host reads the bytes during this call only.
+                f.unchecked_ref::<NativeVerifier>().call_native(
+                    &JsValue::UNDEFINED,
+                    index as u32,
+                    public_key.as_ptr() as u32,
+                    signed.as_ptr() as u32,
+                    signed.len() as u32,
+                    signature.as_ptr() as u32,
+                )
+            }
+        };
+        match verdict {
             Ok(v) if v.is_undefined() => None,
             Ok(v) => Some(v.as_bool() == Some(true)),
             Err(_) => Some(false),
@@ -233,7 +354,19 @@ impl Es384Verifier for JsEs384<'_> {
     }
 }
 
-/// [`RawGate::check_packed`] result bits.
+/// The `WebAssembly.Memory` of this instance (the JS side writes requests into it and reads ES384
+/// inputs from it; see [`RawGate::input_buffer`]).
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// Numbers in the packed request's header: shape (`p`, `c` or `l` as a char code), header count,
+/// cookie count, ASCII flag (1: every field is ASCII, so the lengths below are byte lengths), and the
+/// lengths of method, uri, querystring and client IP.
+pub const INPUT_HEAD: usize = 8;
+
+/// [`RawGate::check_input`] result bits.
 pub const DENIED: u32 = 1 << 24;
 /// An allowed request.
 pub const ALLOWED: u32 = 2 << 24;
@@ -242,7 +375,7 @@ pub const URI_CHANGED: u32 = 1;
 /// The forwarded query string is not empty.
 pub const QUERY_NON_EMPTY: u32 = 2;
 
-/// The reason codes in `Reason::ALL` order, comma-separated (decodes [`RawGate::check_packed`]).
+/// The reason codes in `Reason::ALL` order, comma-separated (decodes [`RawGate::check_input`]).
 #[wasm_bindgen(js_name = reasonCodes)]
 pub fn reason_codes() -> String {
     let mut out = String::new();
@@ -270,12 +403,18 @@ fn checked_now(now: f64) -> Result<u64, JsValue> {
     }
 }
 
-/// A request packed by `pkg/js/api.js` from a request object whose fields are all strings:
-/// `shape NUL method NUL uri NUL querystring NUL clientIp NUL nHeaders NUL nCookies` followed by
-/// `NUL name NUL value` for each header and cookie. `shape` is `p` (plain), `c` (CloudFront
-/// Functions, whose query object the JS side has already joined in the core's order) or `l`
-/// (Lambda@Edge). A value containing NUL changes the field count, so the parse fails and the caller
-/// falls back to the JSON path instead of misreading fields.
+/// A request packed by `pkg/js/api.js` from a request object whose fields are all strings, in two
+/// parts. The header ([`INPUT_HEAD`] numbers): `shape, nHeaders, nCookies, ascii, len(method),
+/// len(uri), len(querystring), len(clientIp)`. The text: `method NUL uri NUL querystring NUL
+/// clientIp` followed by `NUL name NUL value` for each header and cookie. `shape` is `p` (plain), `c`
+/// (CloudFront Functions, whose query object the JS side has already joined in the core's order) or
+/// `l` (Lambda@Edge).
+///
+/// With `ascii` 1 (every field ASCII, so JavaScript's string lengths are byte lengths) the four
+/// request fields are cut by length, checking the NUL after each: a NUL inside them is read as part
+/// of the value, as the JSON path reads it. Otherwise every field is found by splitting on NUL. Either
+/// way a header or cookie value containing NUL changes the field count, so the parse fails and the
+/// caller falls back to the JSON path instead of misreading fields.
 ///
 /// The view is what `playgate::event::OwnedRequest::from_value` reads from the same object as JSON,
 /// up to the order of headers and cookies, which the core only looks up by name: header names
@@ -289,19 +428,58 @@ struct PackedRequest<'a> {
     cookies: Vec<(&'a str, &'a str)>,
 }
 
+/// The first `n` bytes of `s` (on a character boundary) and what follows the NUL after them.
+fn cut(s: &str, n: u32) -> Option<(&str, &str)> {
+    let (field, rest) = s.split_at_checked(n as usize)?;
+    Some((field, rest.strip_prefix('\0')?))
+}
+
 impl<'a> PackedRequest<'a> {
-    fn parse(packed: &'a str) -> Option<PackedRequest<'a>> {
-        let mut it = packed.split('\0');
-        let shape = it.next()?;
-        let (method, uri, querystring, client_ip) =
-            (it.next()?, it.next()?, it.next()?, it.next()?);
-        let nh: usize = it.next()?.parse().ok()?;
-        let nc: usize = it.next()?.parse().ok()?;
-        let lambda = match shape {
-            "l" => true,
-            "p" | "c" => false,
+    fn parse(head: [u32; INPUT_HEAD], text: &'a str) -> Option<PackedRequest<'a>> {
+        let [shape, nh, nc, ascii, lm, lu, lq, li] = head;
+        let lambda = match char::from_u32(shape)? {
+            'l' => true,
+            'p' | 'c' => false,
             _ => return None,
         };
+        let none = nh == 0 && nc == 0;
+        let (method, uri, querystring, client_ip, mut it) = if ascii == 1 {
+            let (method, rest) = cut(text, lm)?;
+            let (uri, rest) = cut(rest, lu)?;
+            let (querystring, rest) = cut(rest, lq)?;
+            let (client_ip, rest) = rest.split_at_checked(li as usize)?;
+            if none {
+                if !rest.is_empty() {
+                    return None;
+                }
+                return Some(PackedRequest {
+                    method,
+                    uri,
+                    querystring,
+                    client_ip,
+                    headers: Vec::new(),
+                    cookies: Vec::new(),
+                });
+            }
+            let it = rest.strip_prefix('\0')?.split('\0');
+            (method, uri, querystring, client_ip, it)
+        } else {
+            let mut it = text.split('\0');
+            let (method, uri, querystring, client_ip) =
+                (it.next()?, it.next()?, it.next()?, it.next()?);
+            if none {
+                return it.next().is_none().then(|| PackedRequest {
+                    method,
+                    uri,
+                    querystring,
+                    client_ip,
+                    headers: Vec::new(),
+                    cookies: Vec::new(),
+                });
+            }
+            (method, uri, querystring, client_ip, it)
+        };
+        let (nh, nc) = (nh as usize, nc as usize);
         let mut headers = Vec::with_capacity(nh.min(64));
         let mut cookies = Vec::new();
         for _ in 0..nh {
