@@ -70,6 +70,31 @@ fn slot_hash(token: &str, session: Option<&str>) -> u64 {
     h ^ (h >> 29)
 }
 
+/// `a == b`. In WebAssembly eight bytes at a time: there `memcmp` is compiler-builtins' byte loop,
+/// and comparing a ~220-byte token that way was ~10% of a cache hit through the npm package.
+#[cfg(target_arch = "wasm32")]
+fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (p, q) in (&mut x).zip(&mut y) {
+        let (mut u, mut v) = ([0u8; 8], [0u8; 8]);
+        u.copy_from_slice(p);
+        v.copy_from_slice(q);
+        if u64::from_ne_bytes(u) != u64::from_ne_bytes(v) {
+            return false;
+        }
+    }
+    x.remainder() == y.remainder()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn same_text(a: &str, b: &str) -> bool {
+    a == b
+}
+
 impl TokenCache {
     /// A cache of `capacity` entries (rounded up to a power of two; 0 disables caching).
     pub fn new(capacity: usize) -> TokenCache {
@@ -115,7 +140,9 @@ impl TokenCache {
         #[allow(clippy::cast_possible_truncation)]
         let slot = self.slots.get((hash as usize) & self.mask)?;
         match slot {
-            Some(e) if e.hash == hash && &*e.token == token && e.session.as_deref() == session => {
+            Some(e)
+                if e.hash == hash && same_text(&e.token, token) && e.session.as_deref() == session =>
+            {
                 self.hits += 1;
                 Some(Arc::clone(&e.claims))
             }
