@@ -6,6 +6,7 @@ import { generateKeyPairSync, createSecretKey, randomBytes, createHmac, timingSa
 import { createVerifier } from 'fast-jwt';
 import * as jose from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
+import { createRequire } from 'node:module';
 import { Gate, mint } from 'playgate';
 
 const SECONDS = Number(process.argv[2] ?? 2);
@@ -29,6 +30,15 @@ const config = {
 const gate = Gate.fromConfig(config, { cacheSize: 0 });
 const wasmGate = Gate.fromConfig(config, { cacheSize: 0, nativeCrypto: false });
 const cachedGate = Gate.fromConfig(config, { cacheSize: 1024 });
+// PLAYGATE_BEFORE=<a copy of an older pkg/dist>: the same playgate subjects through that build too,
+// in the same process and rounds (same-run before/after ratios).
+const before = process.env.PLAYGATE_BEFORE
+  ? createRequire(import.meta.url)(`${process.env.PLAYGATE_BEFORE}/node/index.cjs`)
+  : undefined;
+const beforeGates = before && {
+  gate: before.Gate.fromConfig(config, { cacheSize: 0 }),
+  cachedGate: before.Gate.fromConfig(config, { cacheSize: 1024 }),
+};
 const joseKeys = { HS256: createSecretKey(secret), ES384: ec.publicKey };
 const nodeKeys = { HS256: secret, ES384: esPem };
 
@@ -66,9 +76,16 @@ function subjects(alg) {
         ['playgate check (pure wasm, first sight)', () => { if (!wasmGate.check(request, now).allow) throw new Error('denied'); }],
       ]
     : [['playgate check (wasm, first sight)', () => { if (!gate.check(request, now).allow) throw new Error('denied'); }]];
+  const old = beforeGates
+    ? [
+        [`before: playgate check (${alg === 'ES384' ? 'hybrid' : 'wasm'}, first sight)`, () => { if (!beforeGates.gate.check(request, now).allow) throw new Error('denied'); }],
+        ['before: playgate check (cache hit)', () => { if (!beforeGates.cachedGate.check(request, now).allow) throw new Error('denied'); }],
+      ]
+    : [];
   return [
     ...first,
     ['playgate check (wasm, cache hit)', () => { if (!cachedGate.check(request, now).allow) throw new Error('denied'); }],
+    ...old,
     ['fast-jwt', () => fj(token)],
     ['fast-jwt (cache on, same token)', () => fjCache(token)],
     // KeyObjects: given a Buffer or PEM string, jsonwebtoken re-imports the key on every call (~350 µs).
