@@ -463,8 +463,9 @@ export function bindApi(raw, host = {}) {
 
   class Gate {
     #raw;
-    // The request buffer in wasm memory (null while the core reads it).
+    // The request buffer in wasm memory (null once freed), and whether the core is reading it.
     #input;
+    #busy = false;
 
     constructor(token, rawGate) {
       if (token !== secret) throw new TypeError('use Gate.fromConfig(config)');
@@ -538,7 +539,7 @@ export function bindApi(raw, host = {}) {
      */
     check(request, now) {
       const at = now === undefined ? nowSeconds() : now;
-      if (typeof request === 'object' && this.#input !== null) {
+      if (typeof request === 'object' && this.#input !== null && !this.#busy) {
         const p = packRequest(request);
         const r = p === undefined ? 0 : this.#checkPacked(p, at);
         if (r >= ALLOWED) {
@@ -599,18 +600,20 @@ export function bindApi(raw, host = {}) {
       h[i + 7] = p.ip.length;
       // The buffer belongs to this call until the core returns: a check on the same gate from
       // inside it (a host verifier calling back) takes the JSON path, which refuses it as before.
-      this.#input = null;
+      this.#busy = true;
       try {
         return this.#raw.checkInput(written, at);
       } finally {
-        this.#input = input;
-        if (input.cap > INPUT_KEEP) input.shrink();
+        this.#busy = false;
+        if (input.cap > INPUT_KEEP && this.#input !== null) input.shrink();
       }
     }
 
     /** Releases the WebAssembly memory now instead of at garbage collection. */
     free() {
       this.#raw.free();
+      // Its buffer is gone: later calls take the JSON path, which throws as before.
+      this.#input = null;
     }
   }
 
