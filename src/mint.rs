@@ -3,11 +3,11 @@
 
 use crate::config::{Alg, ConfigError, Secret};
 use crate::es384::{Es384, SigningKey as EsSigningKey};
+use crate::jwt::KeyMaterial;
 use crate::jwt::{b64u_decode, b64u_encode};
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
-use crate::jwt::KeyMaterial;
 use jwt_compact::{Algorithm, AlgorithmSignature};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
