@@ -6,7 +6,7 @@ use crate::Reason;
 use alloc::borrow::Cow;
 use alloc::string::String;
 use core::fmt;
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 /// Renditions cap from `aws:maximum-resolution`.
@@ -97,8 +97,19 @@ pub(crate) struct ParsedClaims {
 impl ParsedClaims {
     /// Parses a JSON object strictly (duplicate member names at any depth are an error), typing
     /// the claims playgate understands on the way without building a map for them.
+    #[cfg(test)]
     pub(crate) fn parse(bytes: &[u8]) -> Option<ParsedClaims> {
-        serde_json::from_slice::<ParsedClaims>(bytes).ok()
+        let mut p = ParsedClaims::default();
+        p.parse_into(core::str::from_utf8(bytes).ok()?)?;
+        Some(p)
+    }
+
+    /// [`ParsedClaims::parse`] into `self` (a default value), in place. On `None`, `self` holds
+    /// whatever was read before the error and must be discarded.
+    pub(crate) fn parse_into(&mut self, json: &str) -> Option<()> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        self.deserialize(&mut de).ok()?;
+        de.end().ok()
     }
 
     fn from_map(map: Map<String, Value>) -> ParsedClaims {
@@ -126,7 +137,8 @@ impl ParsedClaims {
                 is_uuid(&s) && c.single_use_uuid.replace(s.into_owned()).is_none()
             }
             (6, Scalar::Str(s)) => {
-                !(s.is_empty() || s.chars().count() > 40)
+                // Characters, not bytes: only a value over 40 bytes can have more than 40.
+                !(s.is_empty() || (s.len() > 40 && s.chars().count() > 40))
                     && c.viewer_id.replace(s.into_owned()).is_none()
             }
             (7, Scalar::Bool(b)) => {
@@ -177,23 +189,26 @@ fn set_date(c: &mut VerifiedClaims, i: usize, v: f64) -> bool {
     slot.replace(v).is_none()
 }
 
-impl<'de> Deserialize<'de> for ParsedClaims {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(ClaimsVisitor)
+/// Parsing into an existing value rather than returning a new one: the claims are a few hundred
+/// bytes, and every `Result`/`Option` layer around a returned value is another copy.
+impl<'de> DeserializeSeed<'de> for &mut ParsedClaims {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(ClaimsVisitor(self))
     }
 }
 
-struct ClaimsVisitor;
+struct ClaimsVisitor<'p>(&'p mut ParsedClaims);
 
-impl<'de> Visitor<'de> for ClaimsVisitor {
-    type Value = ParsedClaims;
+impl<'de> Visitor<'de> for ClaimsVisitor<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object of claims")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<ParsedClaims, A::Error> {
-        let mut p = ParsedClaims::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        let p = self.0;
         let mut seen = 0u16;
         while let Some(Key(name)) = access.next_key()? {
             match TYPED.iter().position(|t| *t == name) {
@@ -212,7 +227,7 @@ impl<'de> Visitor<'de> for ClaimsVisitor {
                 }
             }
         }
-        Ok(p)
+        Ok(())
     }
 }
 

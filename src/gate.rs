@@ -5,7 +5,7 @@
 //!         ─► time ─► channel ─► origin ─► Decision
 //! ```
 
-use crate::claims::{origin_allowed, VerifiedClaims};
+use crate::claims::{origin_allowed, ParsedClaims, VerifiedClaims};
 use crate::config::{field, ChannelConfig, Config, ConfigError, TokenSource};
 use crate::jwt::{PreparedKey, UntrustedJwt};
 use crate::request::{percent_decode_cow, query_without, Lookup};
@@ -372,8 +372,9 @@ impl Gate {
             let claims = match hit {
                 Some(hit) => hit,
                 None => {
-                    let (kid, parsed) =
-                        UntrustedJwt::parse(token)?.verify(&self.keys, host.es384)?;
+                    let mut parsed = ParsedClaims::default();
+                    let kid =
+                        UntrustedJwt::parse(token, &mut parsed)?.verify(&self.keys, host.es384)?;
                     let mut claims = parsed.verified(kid)?;
                     claims.path_session_id = session.map(ToString::to_string);
                     let claims = Arc::new(claims);

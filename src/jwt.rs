@@ -64,6 +64,12 @@ fn b64u_decode_buf<'b>(s: &str, buf: &'b mut [u8]) -> Option<Cow<'b, [u8]>> {
     }
 }
 
+/// Header or payload JSON as text. One UTF-8 check over the whole document lets serde_json skip its
+/// check of every string (`from_str` instead of `from_slice`); invalid UTF-8 is malformed either way.
+fn json_text(bytes: &[u8]) -> Option<&str> {
+    core::str::from_utf8(bytes).ok()
+}
+
 /// Longest signature any supported algorithm produces (ES384: 96 bytes; HS512: 64).
 const MAX_SIGNATURE_LEN: usize = 96;
 
@@ -249,7 +255,6 @@ pub(crate) struct UntrustedJwt<'t> {
     signed: &'t [u8],
     /// The signature bytes, kept inline; a longer signature can never verify and is kept empty.
     signature: ([u8; MAX_SIGNATURE_LEN], usize),
-    claims: ParsedClaims,
 }
 
 /// The JOSE header members playgate reads; every other member is parsed (strictly) and ignored.
@@ -304,23 +309,24 @@ impl<'de> Deserialize<'de> for Header<'de> {
 }
 
 impl<'t> UntrustedJwt<'t> {
-    /// Splits and decodes a compact JWS. Every structural problem is `malformed_token`; header
-    /// members that try to choose the key are `forbidden_header`.
-    pub(crate) fn parse(token: &'t str) -> Result<Self, Reason> {
-        let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Reason::MalformedToken);
-        };
+    /// Splits and decodes a compact JWS, typing the payload's claims into `claims` (in place: the
+    /// claims are the largest part of a token and are not moved on the way). Every structural
+    /// problem is `malformed_token`; header members that try to choose the key are
+    /// `forbidden_header`. On an error, `claims` holds whatever was read and must be discarded.
+    pub(crate) fn parse(token: &'t str, claims: &mut ParsedClaims) -> Result<Self, Reason> {
+        // Header and signature are found from each end; a payload holding more dots (a token with
+        // more than three parts) is not base64url and fails to decode below: malformed as well.
+        let (h, rest) = token.split_once('.').ok_or(Reason::MalformedToken)?;
+        let (p, s) = rest.rsplit_once('.').ok_or(Reason::MalformedToken)?;
         if h.is_empty() || p.is_empty() {
             return Err(Reason::MalformedToken);
         }
         // Header and payload are decoded on the stack when they fit (they almost always do).
         let mut buf = [0u8; 1024];
         let header_bytes = b64u_decode_buf(h, &mut buf).ok_or(Reason::MalformedToken)?;
-        let header = serde_json::from_slice::<Header<'_>>(&header_bytes)
-            .map_err(|_| Reason::MalformedToken)?;
+        let header = json_text(&header_bytes)
+            .and_then(|h| serde_json::from_str::<Header<'_>>(h).ok())
+            .ok_or(Reason::MalformedToken)?;
         let (alg, kid, forbidden, cty) = (header.alg, header.kid, header.forbidden, header.cty);
         // `alg` must be a string; a name playgate does not know matches no key (`None`).
         let alg_is_text = matches!(alg, Some(Scalar::Str(_)));
@@ -340,8 +346,8 @@ impl<'t> UntrustedJwt<'t> {
             Some(Scalar::Str(c)) => c.eq_ignore_ascii_case("json"),
             Some(_) => false,
         };
-        let claims = b64u_decode_buf(p, &mut buf)
-            .and_then(|b| ParsedClaims::parse(&b))
+        b64u_decode_buf(p, &mut buf)
+            .and_then(|b| claims.parse_into(json_text(&b)?))
             .ok_or(Reason::MalformedToken)?;
         let mut signature = ([0u8; MAX_SIGNATURE_LEN], 0);
         // A signature too long for any algorithm is still decoded (invalid base64url is
@@ -371,7 +377,6 @@ impl<'t> UntrustedJwt<'t> {
             kid,
             signed,
             signature,
-            claims,
         })
     }
 
@@ -380,12 +385,12 @@ impl<'t> UntrustedJwt<'t> {
     }
 
     /// Verifies with the configured keys: `kid` picks one key; without `kid`, every key of the
-    /// header's algorithm is tried. Returns the verifying key's id and the claims.
+    /// header's algorithm is tried. Returns the verifying key's id.
     pub(crate) fn verify(
         self,
         keys: &[PreparedKey],
         host: Option<&dyn Es384Verifier>,
-    ) -> Result<(Option<String>, ParsedClaims), Reason> {
+    ) -> Result<Option<String>, Reason> {
         match &self.kid {
             Some(kid) => {
                 let key = keys
@@ -396,7 +401,7 @@ impl<'t> UntrustedJwt<'t> {
                     return Err(Reason::AlgorithmMismatch);
                 }
                 if key.verify(self.signed, self.signature(), host) {
-                    Ok((self.kid, self.claims))
+                    Ok(self.kid)
                 } else {
                     Err(Reason::BadSignature)
                 }
@@ -409,7 +414,7 @@ impl<'t> UntrustedJwt<'t> {
                 let key = candidates
                     .find(|k| k.verify(self.signed, self.signature(), host))
                     .ok_or(Reason::BadSignature)?;
-                Ok((Some(key.kid.clone()), self.claims))
+                Ok(Some(key.kid.clone()))
             }
         }
     }
@@ -418,6 +423,10 @@ impl<'t> UntrustedJwt<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(t: &str) -> Result<UntrustedJwt<'_>, Reason> {
+        UntrustedJwt::parse(t, &mut ParsedClaims::default())
+    }
 
     fn token(header: &str, payload: &str, sig: &[u8]) -> String {
         alloc::format!(
@@ -435,7 +444,9 @@ mod tests {
             let payload = alloc::format!(r#"{{"exp":1,"x":"{}"}}"#, "a".repeat(pad - 17));
             for sig_len in [0, 32, 64, 95, 96, 97, 128, 300] {
                 let t = token(r#"{"alg":"HS256"}"#, &payload, &alloc::vec![7u8; sig_len]);
-                let jwt = UntrustedJwt::parse(&t).unwrap_or_else(|_| panic!("{pad} {sig_len}"));
+                let mut claims = ParsedClaims::default();
+                let jwt = UntrustedJwt::parse(&t, &mut claims)
+                    .unwrap_or_else(|_| panic!("{pad} {sig_len}"));
                 assert_eq!(jwt.alg, Some(Alg::HS256));
                 let kept = if sig_len <= MAX_SIGNATURE_LEN {
                     sig_len
@@ -444,24 +455,42 @@ mod tests {
                 };
                 assert_eq!(jwt.signature().len(), kept);
                 assert!(jwt.signature().iter().all(|b| *b == 7));
-                let c = jwt.claims.verified(None).unwrap();
+                let c = claims.verified(None).unwrap();
                 assert_eq!(c.extra["x"].as_str().map(str::len), Some(pad - 17));
             }
         }
         // Non-canonical trailing bits and padding stay malformed on both paths.
         let good = token(r#"{"alg":"HS256"}"#, r#"{"exp":1}"#, &[1, 2]);
         let (head, sig) = good.rsplit_once('.').unwrap();
-        assert!(UntrustedJwt::parse(&alloc::format!("{head}.{sig}=")).is_err());
-        assert!(UntrustedJwt::parse(&alloc::format!("{head}.AQJ")).is_err());
+        assert!(parse(&alloc::format!("{head}.{sig}=")).is_err());
+        assert!(parse(&alloc::format!("{head}.AQJ")).is_err());
         let long_bad = alloc::format!("{head}.{}=", "A".repeat(200));
-        assert!(UntrustedJwt::parse(&long_bad).is_err());
+        assert!(parse(&long_bad).is_err());
+        // Not three parts: found from each end, the payload is left holding the extra dots.
+        let (h, rest) = good.split_once('.').unwrap();
+        let (p, s) = rest.rsplit_once('.').unwrap();
+        for bad in [
+            alloc::format!("{h}.{p}.{s}.{s}"),
+            alloc::format!("{h}.{p}.{p}.{s}"),
+            alloc::format!("{h}..{s}"),
+            alloc::format!(".{p}.{s}"),
+            alloc::format!("{h}.{p}"),
+            alloc::format!("{h}{p}{s}"),
+        ] {
+            assert_eq!(parse(&bad).err(), Some(Reason::MalformedToken), "{bad}");
+        }
+        // An empty signature is well-formed (it just never verifies).
+        assert_eq!(
+            parse(&alloc::format!("{h}.{p}.")).map(|j| j.signature().len()),
+            Ok(0)
+        );
     }
 
     #[test]
     fn header_members_are_strict() {
         let p = b64u_encode(br#"{"exp":1}"#);
         let tok = |h: &str| alloc::format!("{}.{p}.AA", b64u_encode(h.as_bytes()));
-        let reason = |h: &str| UntrustedJwt::parse(&tok(h)).err();
+        let reason = |h: &str| parse(&tok(h)).err();
         for dup in [
             r#"{"alg":"HS256","alg":"HS256"}"#,
             r#"{"alg":"HS256","typ":"JWT","typ":"JWT"}"#,
@@ -481,11 +510,8 @@ mod tests {
             Some(Reason::ForbiddenHeader)
         );
         let t = tok(r#"{"alg":"none"}"#);
-        assert_eq!(UntrustedJwt::parse(&t).ok().map(|j| j.alg), Some(None));
+        assert_eq!(parse(&t).ok().map(|j| j.alg), Some(None));
         let t = tok(r#"{"alg":"HS256","kid":"a\u0062"}"#);
-        assert_eq!(
-            UntrustedJwt::parse(&t).ok().and_then(|j| j.kid),
-            Some("ab".into())
-        );
+        assert_eq!(parse(&t).ok().and_then(|j| j.kid), Some("ab".into()));
     }
 }
