@@ -194,7 +194,7 @@ fn set_date(c: &mut VerifiedClaims, i: usize, v: f64) -> bool {
 impl<'de> DeserializeSeed<'de> for &mut ParsedClaims {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(ClaimsVisitor(self))
+        deserializer.deserialize_any(ClaimsVisitor(self))
     }
 }
 
@@ -206,6 +206,11 @@ impl<'de> Visitor<'de> for ClaimsVisitor<'_> {
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object of claims")
     }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Err(E::custom("expected a JSON object of claims"))
+    }
+    crate::json::only_accepts!("a JSON object of claims", ());
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
         let p = self.0;

@@ -9,6 +9,35 @@ use core::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+/// The `visit_*` methods a visitor that accepts only `$accepts` (objects, or strings) answers with
+/// a plain error, for use with `deserialize_any`. serde's defaults (and serde_json's typed
+/// `deserialize_map`/`deserialize_str`) describe the value found in the error message, which
+/// links a float formatter (~15 KB of WebAssembly) that nothing else in a gate needs; no caller
+/// reads those messages (every parse failure is `malformed_token`).
+macro_rules! only_accepts {
+    ($accepts:literal, $value:ty) => {
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<$value, E> {
+            Err(E::custom(concat!("expected ", $accepts)))
+        }
+        fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<$value, E> {
+            Err(E::custom(concat!("expected ", $accepts)))
+        }
+        fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<$value, E> {
+            Err(E::custom(concat!("expected ", $accepts)))
+        }
+        fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<$value, E> {
+            Err(E::custom(concat!("expected ", $accepts)))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<$value, E> {
+            Err(E::custom(concat!("expected ", $accepts)))
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<$value, A::Error> {
+            Err(serde::de::Error::custom(concat!("expected ", $accepts)))
+        }
+    };
+}
+pub(crate) use only_accepts;
+
 /// A JSON value parsed with duplicate member names rejected.
 pub(crate) struct StrictValue(pub Value);
 
@@ -107,8 +136,12 @@ impl<'de> Deserialize<'de> for Key<'de> {
             fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
                 Ok(Key(Cow::Owned(v)))
             }
+            fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Key<'de>, A::Error> {
+                Err(de::Error::custom("expected a member name"))
+            }
+            only_accepts!("a member name", Key<'de>);
         }
-        deserializer.deserialize_str(V)
+        deserializer.deserialize_any(V)
     }
 }
 

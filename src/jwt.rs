@@ -276,6 +276,10 @@ impl<'de> Deserialize<'de> for Header<'de> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JOSE header object")
             }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Header<'de>, E> {
+                Err(E::custom("expected a JOSE header object"))
+            }
+            crate::json::only_accepts!("a JOSE header object", Header<'de>);
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Header<'de>, A::Error> {
                 let mut h = Header::default();
                 // Other member names, to reject duplicates among them too.
@@ -304,7 +308,7 @@ impl<'de> Deserialize<'de> for Header<'de> {
                 Ok(h)
             }
         }
-        deserializer.deserialize_map(V)
+        deserializer.deserialize_any(V)
     }
 }
 
