@@ -121,7 +121,10 @@ impl PreparedKey {
                 }
                 es384_material(match (&k.public_key, &k.jwk) {
                     (Some(pem), None) => parse_public_pem(pem).ok_or_else(|| {
-                        ConfigError::new(at("public_key"), "not a P-384 SubjectPublicKeyInfo PEM")
+                        ConfigError::new(
+                            at("public_key"),
+                            "not a P-384 SubjectPublicKeyInfo PEM with an uncompressed point",
+                        )
                     })?,
                     (None, Some(jwk)) => {
                         if jwk.d.is_some() {
@@ -229,22 +232,41 @@ fn verify_mac<M: Mac + Clone>(prepared: &M, signed: &[u8], sig: &[u8]) -> bool {
     mac.verify_slice(sig).is_ok()
 }
 
+/// A P-384 SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), uncompressed point only.
 pub(crate) fn parse_public_pem(pem: &str) -> Option<VerifyingKey> {
-    use p384::pkcs8::DecodePublicKey;
-    VerifyingKey::from_public_key_pem(pem.trim()).ok()
-}
-
-pub(crate) fn jwk_point(x: &str, y: &str) -> Option<VerifyingKey> {
-    let x = b64u_decode(x)?;
-    let y = b64u_decode(y)?;
-    if x.len() != 48 || y.len() != 48 {
+    use p384::elliptic_curve::{pkcs8::AssociatedOid, ALGORITHM_OID};
+    use p384::pkcs8::der::{Decode, Document};
+    use p384::pkcs8::spki::SubjectPublicKeyInfoRef;
+    let (label, doc) = Document::from_pem(pem.trim()).ok()?;
+    if label != "PUBLIC KEY" {
         return None;
     }
-    let mut sec1 = Vec::with_capacity(97);
-    sec1.push(0x04);
-    sec1.extend_from_slice(&x);
-    sec1.extend_from_slice(&y);
-    VerifyingKey::from_sec1_bytes(&sec1).ok()
+    let spki = SubjectPublicKeyInfoRef::from_der(doc.as_bytes()).ok()?;
+    spki.algorithm
+        .assert_oids(ALGORITHM_OID, p384::NistP384::OID)
+        .ok()?;
+    let (&form, xy) = spki.subject_public_key.as_bytes()?.split_first()?;
+    match (form, xy.split_at_checked(48)) {
+        (0x04, Some((x, y))) if y.len() == 48 => point(x, y),
+        _ => None,
+    }
+}
+
+/// A JWK's `x`/`y` (base64url, 48 bytes each).
+pub(crate) fn jwk_point(x: &str, y: &str) -> Option<VerifyingKey> {
+    point(&b64u_decode(x)?, &b64u_decode(y)?)
+}
+
+/// The verifying key at affine coordinates `x`, `y` (big-endian, 48 bytes each), if that point is on
+/// P-384. Keys are taken as uncompressed points only (SEC1 `04 || x || y` in SPKI, or JWK `x`/`y`):
+/// that is what IVS, OpenSSL and every JWK give, and leaving point decompression (a modular square
+/// root) out keeps ~12 KB of code out of the WebAssembly.
+fn point(x: &[u8], y: &[u8]) -> Option<VerifyingKey> {
+    use p384::elliptic_curve::point::AffineCoordinates;
+    let x = p384::FieldBytes::try_from(x).ok()?;
+    let y = p384::FieldBytes::try_from(y).ok()?;
+    let p: Option<p384::AffinePoint> = p384::AffinePoint::from_coordinates(&x, &y).into();
+    VerifyingKey::from_affine(p?).ok()
 }
 
 /// A token that has been split, decoded and parsed, but whose signature is not yet checked.

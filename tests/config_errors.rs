@@ -194,3 +194,22 @@ fn token_claims_deny_errors() {
         );
     }
 }
+
+/// ES384 keys are uncompressed points (what IVS, OpenSSL and JWKs give): the same key compressed is
+/// refused with a message that says so; other curves, other labels and off-curve points are refused.
+#[test]
+fn es384_pem_keys_are_uncompressed_p384_points() {
+    let key = |pem: &str| json!({"keys": [{"kid": "k", "alg": "ES384", "public_key": pem}]});
+    let uncompressed = "-----BEGIN PUBLIC KEY-----\nMHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEZXECcT1j8yCSSH4QdZ/dB/o1+qlqL+q2\npMUNsOEzTi2wZg7cg7KaWCqv0yJcQVclMD9dBIn8mNufCzRWLLEmFhJxGKkl+k4N\nBBVZCo+gtQsDS8HRwEOBc6dCXnMOyCVV\n-----END PUBLIC KEY-----";
+    Gate::from_json(&key(uncompressed).to_string()).expect("uncompressed P-384 key");
+    for pem in [
+        "-----BEGIN PUBLIC KEY-----\nMEYwEAYHKoZIzj0CAQYFK4EEACIDMgADZXECcT1j8yCSSH4QdZ/dB/o1+qlqL+q2\npMUNsOEzTi2wZg7cg7KaWCqv0yJcQVcl\n-----END PUBLIC KEY-----",
+        "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEUK2ypku/Opooa5SLH15S4f+clF3a\nHbzuk+yyQEcRnbR0pbLpu1xvtoEebXyntBIleJM4xrmyAV7ctCDFJz1HBA==\n-----END PUBLIC KEY-----",
+        "-----BEGIN PRIVATE KEY-----\nMHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEZXECcT1j8yCSSH4QdZ/dB/o1+qlqL+q2\npMUNsOEzTi2wZg7cg7KaWCqv0yJcQVclMD9dBIn8mNufCzRWLLEmFhJxGKkl+k4N\nBBVZCo+gtQsDS8HRwEOBc6dCXnMOyCVV\n-----END PRIVATE KEY-----",
+        "-----BEGIN PUBLIC KEY-----\nMHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEZXECcT1j8yCSSH4QdZ/dB/o1+qlqL+q2\npMUNsOEzTi2wZg7cg7KaWCqv0yJcQVclMD9dBIn8mNufCzRWLLEmFhJxGKkl+k4N\nBBVZCo+gtQsDS8HRwEOBc6dCXnMOyCVU\n-----END PUBLIC KEY-----",
+    ] {
+        let (field, msg) = err(key(pem));
+        assert_eq!(field, "keys[0].public_key", "{pem}");
+        assert!(msg.contains("uncompressed point"), "{msg}");
+    }
+}
