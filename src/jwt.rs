@@ -342,8 +342,17 @@ impl<'t> UntrustedJwt<'t> {
     pub(crate) fn parse(token: &'t str, claims: &mut ParsedClaims) -> Result<Self, Reason> {
         // Header and signature are found from each end; a payload holding more dots (a token with
         // more than three parts) is not base64url and fails to decode below: malformed as well.
-        let (h, rest) = token.split_once('.').ok_or(Reason::MalformedToken)?;
-        let (p, s) = rest.rsplit_once('.').ok_or(Reason::MalformedToken)?;
+        let bytes = token.as_bytes();
+        let (first, last) = memchr::memchr(b'.', bytes)
+            .zip(memchr::memrchr(b'.', bytes))
+            .filter(|(first, last)| first < last)
+            .ok_or(Reason::MalformedToken)?;
+        let (h, p, s) = token
+            .get(..first)
+            .zip(token.get(first + 1..last))
+            .zip(token.get(last + 1..))
+            .map(|((h, p), s)| (h, p, s))
+            .ok_or(Reason::MalformedToken)?;
         if h.is_empty() || p.is_empty() {
             return Err(Reason::MalformedToken);
         }

@@ -73,9 +73,31 @@ fn one_of<T>(mut it: impl Iterator<Item = T>) -> Lookup<T> {
 
 /// Splits a raw query string into `(name, value)` pairs without decoding. Empty pieces are skipped.
 pub(crate) fn query_pairs(q: &str) -> impl Iterator<Item = (&str, &str)> {
-    q.split('&')
+    split_byte(q, b'&')
         .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .map(|p| split_once_byte(p, b'=').unwrap_or((p, "")))
+}
+
+/// `s.split(b)` for an ASCII `b`, searching with `memchr` (SIMD where the target has it): query
+/// strings carrying a token are a few hundred bytes, scanned on every request.
+fn split_byte(s: &str, b: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    core::iter::from_fn(move || {
+        let r = rest?;
+        match split_once_byte(r, b) {
+            Some((piece, after)) => {
+                rest = Some(after);
+                Some(piece)
+            }
+            None => rest.take(),
+        }
+    })
+}
+
+/// `s.split_once(b)` for an ASCII `b`, with `memchr`.
+fn split_once_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = memchr::memchr(b, s.as_bytes())?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 /// The query string with every parameter named `name` removed, other pieces kept byte for byte.
@@ -104,7 +126,7 @@ pub(crate) fn query_without(q: &str, name: &str) -> String {
 /// a result that is not UTF-8.
 /// [`percent_decode`] that borrows when there is nothing to decode (the common case for tokens).
 pub(crate) fn percent_decode_cow(s: &str) -> Option<alloc::borrow::Cow<'_, str>> {
-    if s.contains('%') {
+    if memchr::memchr(b'%', s.as_bytes()).is_some() {
         percent_decode(s).map(alloc::borrow::Cow::Owned)
     } else {
         Some(alloc::borrow::Cow::Borrowed(s))
@@ -161,6 +183,16 @@ mod tests {
         assert_eq!(query_without("token=x", "token"), "");
         assert_eq!(query_without("tokenx=1&token", "token"), "tokenx=1");
         assert_eq!(query_without("&&a=1&&", "token"), "a=1");
+    }
+
+    #[test]
+    fn byte_split_matches_str_split() {
+        for q in ["", "&", "a", "a&b", "&a&&b&", "token=x.y.z", "a=1&a=2&", "é&ü=1"] {
+            let ours: Vec<&str> = split_byte(q, b'&').collect();
+            let std: Vec<&str> = q.split('&').collect();
+            assert_eq!(ours, std, "{q:?}");
+            assert_eq!(split_once_byte(q, b'='), q.split_once('='), "{q:?}");
+        }
     }
 
     #[test]
