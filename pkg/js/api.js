@@ -60,6 +60,7 @@ const NUL = '\0';
 const INPUT_INITIAL = 2048;
 const INPUT_KEEP = 65536;
 const encoder = new TextEncoder();
+const BAD_TIME = 1;
 const DENIED = 1 << 24;
 const ALLOWED = 2 << 24;
 const URI_CHANGED = 1;
@@ -542,6 +543,7 @@ export function bindApi(raw, host = {}) {
       if (typeof request === 'object' && this.#input !== null && !this.#busy) {
         const p = packRequest(request);
         const r = p === undefined ? 0 : this.#checkPacked(p, at);
+        if (r === BAD_TIME) raw().checkNow(at); // throws `invalid_argument`
         if (r >= ALLOWED) {
           let uri = p.uri;
           let querystring = '';

@@ -227,12 +227,16 @@ impl RawGate {
     /// JSON is written or parsed. Returns the decision as a number:
     /// - `0`: the packing is inconsistent (a header value contained NUL, or not UTF-8): use
     ///   [`RawGate::check`];
+    /// - [`BAD_TIME`]: `now` is not a time ([`check_now`] throws the error). Not throwing here
+    ///   keeps the call a plain number return (no multi-value shim and array per call);
     /// - [`DENIED`]` | status << 8 | index in Reason::ALL` for a denial;
     /// - [`ALLOWED`]` | flags`: [`URI_CHANGED`] and/or [`QUERY_NON_EMPTY`]; when either is set,
     ///   [`RawGate::last_forward`] returns the forwarded `uri` (if changed, then NUL) and query.
     #[wasm_bindgen(js_name = checkInput)]
-    pub fn check_input(&mut self, len: usize, now: f64) -> Result<u32, JsValue> {
-        let now = checked_now(now)?;
+    pub fn check_input(&mut self, len: usize, now: f64) -> u32 {
+        let Some(now) = seconds(now) else {
+            return BAD_TIME;
+        };
         // Taken out for the call (a `Vec::new()` in its place allocates nothing) so the request can
         // borrow it while the gate is borrowed mutably; put back below.
         let input = core::mem::take(&mut self.input);
@@ -249,7 +253,7 @@ impl RawGate {
             None => 0,
         };
         self.input = input;
-        Ok(r)
+        r
     }
 
     /// The forwarded `[uri NUL] querystring` of the last allowed [`RawGate::check_input`].
@@ -368,6 +372,8 @@ pub const INPUT_HEAD: usize = 8;
 
 /// [`RawGate::check_input`] result bits.
 pub const DENIED: u32 = 1 << 24;
+/// `now` is not a time.
+pub const BAD_TIME: u32 = 1;
 /// An allowed request.
 pub const ALLOWED: u32 = 2 << 24;
 /// The forwarded path differs from the request's (path token removed, or normalised).
@@ -388,11 +394,22 @@ pub fn reason_codes() -> String {
     out
 }
 
+/// Throws the `invalid_argument` error of a `now` that is not a time (see [`BAD_TIME`]).
+#[wasm_bindgen(js_name = checkNow)]
+pub fn check_now(now: f64) -> Result<(), JsValue> {
+    checked_now(now).map(|_| ())
+}
+
+/// `now` as whole Unix seconds, if it is a time.
+fn seconds(now: f64) -> Option<u64> {
+    // `as` saturates and truncates: fractional seconds round down, as NumericDate comparisons
+    // expect.
+    (now.is_finite() && now >= 0.0).then_some(now as u64)
+}
+
 fn checked_now(now: f64) -> Result<u64, JsValue> {
-    if now.is_finite() && now >= 0.0 {
-        // `as` saturates and truncates: fractional seconds round down, as NumericDate comparisons
-        // expect.
-        Ok(now as u64)
+    if let Some(now) = seconds(now) {
+        Ok(now)
     } else {
         Err(coded_error(
             "TypeError",

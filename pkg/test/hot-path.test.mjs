@@ -178,3 +178,12 @@ test('default ES384 verifier fails closed: a throwing node:crypto denies, a key 
   const bad = { ...req, querystring: `token=${token.slice(0, -4)}AAAA` };
   assert.equal(g.check(bad, now).reason, 'bad_signature', 'and refused in wasm');
 });
+
+test('a bad clock throws invalid_argument on the object path, even with fields JSON cannot write', () => {
+  const gate = Gate.fromConfig({ keys: [hsKey] });
+  const req = { method: 'GET', uri: '/a/seg.ts', querystring: `token=${hsToken}`, context: { n: 1n } };
+  for (const bad of [-1, NaN, Infinity, 'x', {}]) {
+    assert.throws(() => gate.check(req, bad), { code: 'invalid_argument' }, String(bad));
+  }
+  assert.equal(gate.check(req, now).allow, true);
+});
