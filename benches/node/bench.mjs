@@ -7,7 +7,12 @@ import { createVerifier } from 'fast-jwt';
 import * as jose from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { createRequire } from 'node:module';
-import { Gate, mint } from 'playgate';
+import * as playgate from 'playgate';
+
+// PLAYGATE_DIST=<a pkg/dist copy>: measure that build instead of the installed package.
+const { Gate, mint } = process.env.PLAYGATE_DIST
+  ? createRequire(import.meta.url)(`${process.env.PLAYGATE_DIST}/node/index.cjs`)
+  : playgate;
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const now = Math.floor(Date.now() / 1000);
@@ -97,7 +102,7 @@ function subjects(alg) {
 
 // Subjects are interleaved over ROUNDS rounds (so a burst of load elsewhere on the machine hits them
 // all alike); each reports its median round and its best round.
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 async function measureAll(list) {
   const rates = list.map(() => []);
   // Warm up (JIT, lazy wasm compilation): 300 ms each.
