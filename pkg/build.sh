@@ -3,7 +3,8 @@
 #   cargo (wasm32-unknown-unknown, profile wasm-release) → wasm-bindgen (CLI pinned to the crate version) →
 #   wasm-opt (npm `binaryen`; Debian's is too old) → JS entries (esbuild) and types.
 # Two modules: the full one (node/, web/: gate + minting) and a verify-only one for edge gates
-# (verify/: `playgate/verify`, built without the `mint` feature; about a fifth smaller).
+# (`playgate/verify`, built without the `mint` feature; about a sixth smaller): verify/ for web and
+# workers, verify-node/ for `require('playgate/verify')` in Node (the Lambda@Edge handler ships it).
 # Prints the .wasm sizes, raw and gzipped. Safe to run twice.
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
@@ -33,7 +34,7 @@ verify_wasm="$verify_target/wasm32-unknown-unknown/wasm-release/playgate_wasm.wa
 dist="$ROOT/pkg/dist"
 bin="$ROOT/pkg/node_modules/.bin"
 rm -rf "$dist"
-mkdir -p "$dist/node" "$dist/web" "$dist/verify"
+mkdir -p "$dist/node" "$dist/web" "$dist/verify" "$dist/verify-node"
 
 log "wasm-bindgen $WASM_BINDGEN_VERSION"
 wasm-bindgen --target nodejs --out-dir "$dist/node" --no-typescript "$wasm"
@@ -42,9 +43,10 @@ wasm-bindgen --target web --out-dir "$dist/web" --no-typescript "$wasm"
 mv "$dist/web/playgate_wasm.js" "$dist/web/playgate_wasm.mjs"
 wasm-bindgen --target web --out-dir "$dist/verify" --no-typescript "$verify_wasm"
 mv "$dist/verify/playgate_wasm.js" "$dist/verify/playgate_wasm.mjs"
+wasm-bindgen --target nodejs --out-dir "$dist/verify-node" --no-typescript "$verify_wasm"
 
 log "wasm-opt (binaryen $("$bin/wasm-opt" --version | awk '{print $3}'))"
-for t in node web verify; do
+for t in node web verify verify-node; do
   f="$dist/$t/playgate_wasm_bg.wasm"
   "$bin/wasm-opt" -O3 --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
@@ -63,6 +65,14 @@ cp pkg/js/verify.mjs "$dist/verify/index.mjs"
 cp pkg/js/verify.d.mts "$dist/verify/index.d.mts"
 for t in node web; do cp pkg/js/types.d.ts "$dist/$t/types.d.ts"; done
 cp pkg/js/node.d.ts "$dist/node/index.d.ts"
+# The verify-only Node entry is the Node entry over the verify-only module (same API module),
+# exporting the gate only.
+sed -e "s#require('./api.cjs')#require('../node/api.cjs')#" \
+  -e "s#^module.exports = bindApi(\(.*\));\$#module.exports = { Gate: bindApi(\1).Gate };#" \
+  pkg/js/node.cjs > "$dist/verify-node/index.cjs"
+grep -q "require('../node/api.cjs')" "$dist/verify-node/index.cjs"
+grep -q "^module.exports = { Gate: bindApi(.*).Gate };$" "$dist/verify-node/index.cjs"
+cp pkg/js/verify-node.d.ts "$dist/verify-node/index.d.ts"
 cp pkg/js/node.d.mts "$dist/node/index.d.mts"
 cp pkg/js/web.d.ts "$dist/web/index.d.mts"
 

@@ -53,7 +53,7 @@ try {
   process.exit(1);
 }
 try {
-  const { Gate } = require('playgate');
+  const { Gate } = require('playgate/verify');
   Gate.fromConfig(config).free();
 } catch (e) {
   console.error(`${configPath}: invalid playgate configuration: ${e.message}`);
@@ -82,7 +82,7 @@ if (values['revocation-filter'] !== undefined || values['revocation-url'] !== un
     const file = resolve(values['revocation-filter']);
     try {
       filterBytes = readFileSync(file);
-      const { Gate } = require('playgate');
+      const { Gate } = require('playgate/verify');
       const g = Gate.fromConfig(config, { cacheSize: 0 });
       try {
         g.setRevocationFilter(filterBytes);
@@ -100,7 +100,7 @@ if (values['revocation-filter'] !== undefined || values['revocation-url'] !== un
   if (values['revocation-timeout-ms'] !== undefined) revocation.timeoutMs = number('revocation-timeout-ms');
   try {
     // The handler's own validation (URL scheme, numbers), with a gate that is thrown away.
-    const { Gate } = require('playgate');
+    const { Gate } = require('playgate/verify');
     const { createRevocation } = require('./src/revocation.js');
     const g = Gate.fromConfig(config, { cacheSize: 0 });
     createRevocation(g, { ...revocation, bundled: undefined, fetch: () => Promise.reject(new Error('build')) }, { log: () => {} });
@@ -143,7 +143,7 @@ const bundle = await build({
   ],
 });
 const js = Buffer.from(bundle.outputFiles[0].contents);
-const wasm = readFileSync(join(dirname(require.resolve('playgate')), 'playgate_wasm_bg.wasm'));
+const wasm = readFileSync(join(dirname(require.resolve('playgate/verify')), 'playgate_wasm_bg.wasm'));
 
 // 3. Zip with fixed timestamps, so the same inputs give the same zip.
 mkdirSync(dirname(out), { recursive: true });

@@ -1,9 +1,10 @@
 'use strict';
-// Lambda@Edge viewer-request handler around the playgate npm package. It only translates: the event
+// Lambda@Edge viewer-request handler around the playgate npm package (`playgate/verify`: the gate
+// without minting, over the smaller verify-only module). It only translates: the event
 // goes to the core unchanged, an allowed request comes back with the token removed, a denial
 // becomes a Lambda@Edge response. Anything unexpected fails closed (never forwards) with one
 // structured log line.
-const { Gate } = require('playgate');
+const { Gate } = require('playgate/verify');
 const { createRevocation } = require('./revocation.js');
 
 const STATUS_TEXT = {
