@@ -5,6 +5,7 @@ use crate::json::{Key, Scalar, StrictValue};
 use crate::Reason;
 use alloc::borrow::Cow;
 use alloc::string::String;
+use alloc::sync::Arc;
 use core::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
@@ -176,6 +177,23 @@ impl ParsedClaims {
             return Err(Reason::InvalidClaim);
         }
         Ok(VerifiedClaims { kid, ..self.claims })
+    }
+
+    /// [`ParsedClaims::verified`], with the path session id, moved straight into the shared
+    /// allocation the decision and the cache hold (one copy of the claims, not one per layer).
+    pub(crate) fn into_shared(
+        self,
+        kid: Option<String>,
+        path_session_id: Option<String>,
+    ) -> Result<Arc<VerifiedClaims>, Reason> {
+        if self.invalid {
+            return Err(Reason::InvalidClaim);
+        }
+        Ok(Arc::new(VerifiedClaims {
+            kid,
+            path_session_id,
+            ..self.claims
+        }))
     }
 }
 

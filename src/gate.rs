@@ -375,9 +375,7 @@ impl Gate {
                     let mut parsed = ParsedClaims::default();
                     let kid =
                         UntrustedJwt::parse(token, &mut parsed)?.verify(&self.keys, host.es384)?;
-                    let mut claims = parsed.verified(kid)?;
-                    claims.path_session_id = session.map(ToString::to_string);
-                    let claims = Arc::new(claims);
+                    let claims = parsed.into_shared(kid, session.map(ToString::to_string))?;
                     if let Some(c) = cache {
                         c.insert(token, session, &claims);
                     }
