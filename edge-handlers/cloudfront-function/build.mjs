@@ -152,7 +152,7 @@ const globOf = (() => {
     const i = t.indexOf(`\nfunction ${name}(`);
     return t.slice(i, t.indexOf('\n}\n', i) + 3);
   };
-  return new Function(`const MAL = 'bad';${['str', 'blen', 'canon', 'norm', 'glob'].map(src).join('')}return glob;`)();
+  return new Function(`const MAL = 'bad';${['str', 'len', 'blen', 'canon', 'norm', 'glob'].map(src).join('')}return glob;`)();
 })();
 function validGlob(at, p) {
   try {
@@ -540,7 +540,9 @@ export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8'), o
     leeway: c.claims.leeway > 0,
     i64: c.keys.length > 0 || !!c.revocation,
   };
-  const glob = (g) => `glob(${JSON.stringify(g)})`;
+  const reText = (t) => t.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+  // Config globs are compiled here (by the template's own glob()), not in the function.
+  const glob = (g) => JSON.stringify(globOf(g));
   const { missing_token_status: ms, status: ds } = c.deny;
   const text = (s) => JSON.stringify(STATUS_TEXT[s] || (s < 500 ? 'Client Error' : 'Server Error'));
   const values = {
@@ -556,8 +558,8 @@ export function generate(config, template = fs.readFileSync(TEMPLATE, 'utf8'), o
     // IVS: viewer-id and single-use tokens may live at most 10 minutes.
     MAX_LIFETIME_SHORT: String(Math.min(c.claims.max_lifetime, 600)),
     ARNS: JSON.stringify(ch && ch.arns),
-    CHANNEL_PREFIX: JSON.stringify(ch && ch.prefix),
-    CHANNEL_REST: JSON.stringify(ch && ch.rest),
+    // /^<prefix>([^/]+)<rest>/: the id is one non-empty segment.
+    CHANNEL_RE: ch && ch.prefix !== undefined ? `/^${reText(ch.prefix)}([^/]+)${reText(ch.rest)}/` : 'null',
     ARN_HEAD: JSON.stringify(ch && ch.head),
     ARN_TAIL: JSON.stringify(ch && ch.tail),
     PATHS_CLAIM: JSON.stringify(c.paths ? c.paths.claim : 'paths'),

@@ -11,6 +11,7 @@ import { ConfigError, MAX_FUNCTION_BYTES, UnsupportedError, generate, minify, va
 import { checkRuntime20 } from '../tools/check-runtime.mjs';
 import { HERE, loadCorpus } from './harness.mjs';
 import { fullFeatured } from './conformance.mjs';
+import { FULL_FEATURED } from '../tools/sizes.mjs';
 
 const SECRET = Buffer.alloc(32, 3).toString('base64url');
 const base = () => ({ keys: [{ kid: 'k1', alg: 'HS256', secret: SECRET }] });
@@ -145,7 +146,8 @@ test('only the features a config uses are generated', () => {
   for (const absent of ['function P(', 'function B(', 'function C(', 'function X(', 'async function edge(', 'async function rev(', 'function ipt(']) {
     assert.ok(!small.source.includes(absent), `${absent} should be stripped`);
   }
-  const SECTIONS = ['pg_token', 'authorization', '/channels/', '1080', 'pg:h', 'playgate-bind-v1', '~hmac='];
+  // (The channel path template is a regex literal in the code: `/^\/channels\/([^/]+)\//`.)
+  const SECTIONS = ['pg_token', 'authorization', '\\/channels\\/', '1080', 'pg:h', 'playgate-bind-v1', '~hmac='];
   for (const absent of SECTIONS.concat(['x-playgate-reason'])) {
     assert.ok(!small.code.includes(absent), `${absent} should be stripped`);
   }
@@ -213,8 +215,13 @@ test('every generated function fits CloudFront limits and runtime 2.0', () => {
     checked++;
   }
   assert.ok(checked >= 40);
-  // The full-featured combination is over the limit (README "Size"): refused, naming its features.
-  assert.throws(() => fullFeatured(), (e) => e instanceof UnsupportedError && /over 10 KB.*revocation/.test(e.message));
+  // The full-featured combination fits (README "Size"); with deny.debug on top it is still over the
+  // limit: refused, naming its features.
+  const full = fullFeatured();
+  assert.ok(full.bytes <= MAX_FUNCTION_BYTES, `full-featured: ${full.bytes} bytes`);
+  assert.deepEqual(checkRuntime20(full.code), []);
+  assert.throws(() => generate(JSON.stringify({ ...FULL_FEATURED, deny: { debug: true } })),
+    (e) => e instanceof UnsupportedError && /over 10 KB.*debug.*revocation/.test(e.message));
 });
 
 test('the runtime check rejects what runtime 2.0 lacks', () => {
