@@ -7,10 +7,13 @@
 // build's Gate.check.  Usage: node boundary.mjs [checks per round, default 40000]
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Gate, mint } from 'playgate';
+import * as playgate from 'playgate';
 
+// PLAYGATE_DIST=<a pkg/dist copy>: measure that build instead of the installed package.
+const entry = process.env.PLAYGATE_DIST ? `${process.env.PLAYGATE_DIST}/node/index.cjs` : createRequire(import.meta.url).resolve('playgate');
+const { Gate, mint } = process.env.PLAYGATE_DIST ? createRequire(import.meta.url)(entry) : playgate;
 // The raw bindings beside the Node entry: the same module instance as `playgate`'s.
-const raw = createRequire(createRequire(import.meta.url).resolve('playgate'))('./playgate_wasm.js');
+const raw = createRequire(entry)('./playgate_wasm.js');
 const PER_ROUND = Number(process.argv[2] ?? 40000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const now = Math.floor(Date.now() / 1000);
