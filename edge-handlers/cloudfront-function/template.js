@@ -355,12 +355,12 @@ function cidr(s) {
 // of >= 2 zero groups as `::`).
 function ipt(a, n) {
     const g = (a.slice(0, n) + '0'.repeat(128)).slice(0, len(a)).match(len(a) > 32 ? /.{16}/g : /.{8}/g).map(x => parseInt(x, 2));
-    let bs = 0, bl = 0;
+    let bs = 0, bl = 0, r = 0;
     if (len(a) == 32) return g.join('.');
-    for (let i = 0, r = 0; i < 8; i++) {
-        r = g[i] ? 0 : r + 1;
+    g.forEach((v, i) => {
+        r = v ? 0 : r + 1;
         if (r > bl) bl = r, bs = i - r + 1;
-    }
+    });
     // The run becomes one empty group (`1::2`), with one more colon at either end (`::1`, `1::`, `::`).
     const x = g.map(v => v.toString(16));
     if (bl > 1) x.splice(bs, bl, (bs ? '' : ':') + (bs + bl < 8 ? '' : ':'));
