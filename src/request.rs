@@ -187,7 +187,16 @@ mod tests {
 
     #[test]
     fn byte_split_matches_str_split() {
-        for q in ["", "&", "a", "a&b", "&a&&b&", "token=x.y.z", "a=1&a=2&", "é&ü=1"] {
+        for q in [
+            "",
+            "&",
+            "a",
+            "a&b",
+            "&a&&b&",
+            "token=x.y.z",
+            "a=1&a=2&",
+            "é&ü=1",
+        ] {
             let ours: Vec<&str> = split_byte(q, b'&').collect();
             let std: Vec<&str> = q.split('&').collect();
             assert_eq!(ours, std, "{q:?}");
