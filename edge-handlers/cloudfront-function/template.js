@@ -65,11 +65,9 @@ async function check(q, now, ci) {
     }
 //#endif
     // Sources in config order; each answers undefined (absent), 0 (malformed) or {t, n?, u?, s?}.
-    // (A loop, not a closure writing `f`: njs 0.7 loses what a closure wrote to an async function's
-    // variables at the next `await`.)
-    const L = __SOURCES__;
-    let f;
-    for (let i = 0; i < L.length && f === undefined; i++) f = L[i][0](q, L[i][1]);
+    // (The first answer carried through reduce, not written by a closure: njs 0.7 loses what a
+    // closure wrote to an async function's variables at the next `await`.)
+    const f = __SOURCES__.reduce((a, x) => a === undefined ? x[0](q, x[1]) : a, undefined);
     if (f === undefined) return MT;
     const t = f && f.t;
     if (!t || blen(t) > __MAX_LENGTH__) return MAL;
@@ -472,8 +470,7 @@ function X(q, n) {
 // First path segment `h.p.s` or `<sessionId>.h.p.s`; the segment is removed before forwarding.
 function P(q) {
     const s = q.uri.split('/')[1], u = q.uri.slice(len(s) + 1) || '/', d = s.split('.');
-    if (len(d) == 3) return { t: s, u: u };
-    if (len(d) == 4) return { t: s.slice(len(d[0]) + 1), u: u, s: d[0] };
+    return len(d) == 3 ? { t: s, u: u } : len(d) == 4 ? { t: s.slice(len(d[0]) + 1), u: u, s: d[0] } : undefined;
 }
 //#endif
 
