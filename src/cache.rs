@@ -141,7 +141,9 @@ impl TokenCache {
         let slot = self.slots.get((hash as usize) & self.mask)?;
         match slot {
             Some(e)
-                if e.hash == hash && same_text(&e.token, token) && e.session.as_deref() == session =>
+                if e.hash == hash
+                    && same_text(&e.token, token)
+                    && e.session.as_deref() == session =>
             {
                 self.hits += 1;
                 Some(Arc::clone(&e.claims))
