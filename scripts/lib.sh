@@ -6,7 +6,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # Pinned to the wasm-bindgen crate version in Cargo.lock (checked by scripts/test.d/*-npm).
 WASM_BINDGEN_VERSION="0.2.130"
 
-log() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+log() { printf '\n\033[1m== %s  [%s]\033[0m\n' "$*" "$(date -u +%H:%M:%S)" >&2; }
 
 # ensure_apt PKG... : install Debian packages that are missing.
 ensure_apt() {

@@ -3,6 +3,8 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'node:test';
 import { generate } from '../build.mjs';
 import { njsAvailable, runNjs, runNode, runUnderNjs } from './conformance.mjs';
@@ -59,7 +61,13 @@ async function decide(kvsData, request, { event, nodeOnly } = {}) {
   const ev = event || toCloudFrontEvent(request);
   const node = decisionOf(await loadFunction(debugBuilt.code, memoryKvs(kvsData))(structuredClone(ev), NOW));
   if (njsAvailable() && !nodeOnly) {
-    const [r] = runUnderNjs(debugBuilt.code, kvsData, [{ event: ev, now: NOW }], fs.mkdtempSync('/tmp/playgate-fault-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'playgate-fault-'));
+    let r;
+    try {
+      [r] = runUnderNjs(debugBuilt.code, kvsData, [{ event: ev, now: NOW }], dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     assert.ok(!r.error, `njs threw: ${r && r.error}`);
     assert.deepEqual({ ...decisionOf(r), leaks: undefined }, { ...node, leaks: undefined }, 'njs and Node disagree');
   }
