@@ -1,5 +1,6 @@
-"""Writes benches/results/summary.md and chart.svg from criterion estimates, the Node harness JSON and
-the budgets the test command measured (target/conformance/budgets-*.json)."""
+"""Writes benches/results/summary.md and chart.svg from the interleaved native harness JSON
+(target/bench-native.json), criterion estimates, the Node harness JSON and the budgets the test
+command measured (target/conformance/budgets-*.json)."""
 import glob, json, os
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -24,7 +25,29 @@ lines = ["# Benchmark results", "", "Regenerate with `benches/report.sh` (figure
          "compare ratios, not absolute times).", ""]
 bars = []
 
-lines += ["## Native (criterion, median per full check)", "", "| check | playgate | playgate, cache hit | jsonwebtoken | jwt-simple | jsonwebtoken ÷ playgate | jwt-simple ÷ playgate |", "|---|---|---|---|---|---|---|"]
+native_json = os.path.join(T, "bench-native.json")
+if os.path.exists(native_json):
+    with open(native_json) as f:
+        nat = json.load(f)
+    lines += ["## Native HS256, interleaved (`benches/interleaved.rs`; issue 8's native targets)", "",
+              f"{nat['rounds']} rounds of ~{nat['batch_us']} µs batches per subject, order rotated per round; clock "
+              f"{nat['clock']}; ratios are medians of per-round ratios; load average {nat['loadavg_before']} before, "
+              f"{nat['loadavg_after']} after.", "",
+              "| subject | median per check | IQR | jsonwebtoken ÷ subject (IQR) |", "|---|---|---|---|"]
+    for row in nat["subjects"]:
+        r = row["ratio_vs_jsonwebtoken"]
+        lines.append(f"| {row['subject']} | {row['median_ns']:,.0f} ns | {row['q1_ns']:,.0f}–{row['q3_ns']:,.0f} ns "
+                     f"| {r['median']:.2f}× ({r['q1']:.2f}–{r['q3']:.2f}) |")
+    lines += ["", "| issue 8 target | median | IQR | verdict |", "|---|---|---|---|"]
+    for t in nat["targets"]:
+        f = (lambda x: f"{x:.2f}×") if t["unit"] == "×" else (lambda x: f"{x:,.0f} ns")
+        lo, hi = sorted((t["worse_quartile"], t["better_quartile"]))
+        lines.append(f"| {t['target']} | {f(t['median'])} | {f(lo)}–{f(hi)} | {t['verdict']} |")
+    lines.append("")
+
+lines += ["## Native (criterion, median per full check; not interleaved)", "",
+          "Criterion runs the subjects one after another, so a change in the host's speed between them shows up",
+          "in the ratios (±15% on a shared machine); the interleaved table above is the one to judge targets by.", "", "| check | playgate | playgate, cache hit | jsonwebtoken | jwt-simple | jsonwebtoken ÷ playgate | jwt-simple ÷ playgate |", "|---|---|---|---|---|---|---|"]
 for group, label in (("hs256_full_check", "HS256"), ("es384_full_check", "ES384 (IVS claims)")):
     pg, hit, jw = criterion(group, "playgate"), criterion(group, "playgate_cache_hit"), criterion(group, "jsonwebtoken")
     js = criterion(group, "jwt_simple")
