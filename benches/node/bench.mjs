@@ -42,6 +42,7 @@ const before = process.env.PLAYGATE_BEFORE
   : undefined;
 const beforeGates = before && {
   gate: before.Gate.fromConfig(config, { cacheSize: 0 }),
+  wasmGate: before.Gate.fromConfig(config, { cacheSize: 0, nativeCrypto: false }),
   cachedGate: before.Gate.fromConfig(config, { cacheSize: 1024 }),
 };
 const joseKeys = { HS256: createSecretKey(secret), ES384: ec.publicKey };
@@ -84,6 +85,9 @@ function subjects(alg) {
   const old = beforeGates
     ? [
         [`before: playgate check (${alg === 'ES384' ? 'hybrid' : 'wasm'}, first sight)`, () => { if (!beforeGates.gate.check(request, now).allow) throw new Error('denied'); }],
+        ...(alg === 'ES384'
+          ? [['before: playgate check (pure wasm, first sight)', () => { if (!beforeGates.wasmGate.check(request, now).allow) throw new Error('denied'); }]]
+          : []),
         ['before: playgate check (cache hit)', () => { if (!beforeGates.cachedGate.check(request, now).allow) throw new Error('denied'); }],
       ]
     : [];

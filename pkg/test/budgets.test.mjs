@@ -10,12 +10,13 @@ import { ROOT, CORPUS, writeBudgets } from './corpus.mjs';
 // Targets: issue 3, 120 KiB gzipped "with everything the core has"; issue 8, 100 KiB. Neither is met
 // (JWT HS/ES384 + Akamai + path policy + binding + revocation + the config reader + serde_json's
 // exact float parser; pkg/README.md has the breakdown). They are reported in budgets-npm.json, and the
-// ceilings (a few KiB above today's sizes) guard against regressions. Two modules are measured: the
+// ceilings (about 10 KiB above today's sizes: 185 / 159 KiB in node's gzip -9, with simd128) guard
+// against regressions. Two modules are measured: the
 // full one (web/, node/: gate + minting) and the verify-only one (`playgate/verify`, no `mint`).
 const WASM_GZIP_TARGET = 120 * 1024;
 const WASM_GZIP_TARGET_ISSUE_8 = 100 * 1024;
-const WASM_GZIP_CEILING = 200 * 1024;
-const VERIFY_WASM_GZIP_CEILING = 172 * 1024;
+const WASM_GZIP_CEILING = 196 * 1024;
+const VERIFY_WASM_GZIP_CEILING = 168 * 1024;
 
 const gzipped = (dir) => {
   const wasm = readFileSync(join(ROOT, 'pkg', 'dist', dir, 'playgate_wasm_bg.wasm'));
