@@ -7,7 +7,7 @@
 
 use crate::claims::{origin_allowed, ParsedClaims, VerifiedClaims};
 use crate::config::{field, ChannelConfig, Config, ConfigError, TokenSource};
-use crate::jwt::{PreparedKey, UntrustedJwt};
+use crate::jwt::{KnownHeaders, PreparedKey, UntrustedJwt};
 use crate::request::{percent_decode_cow, query_without, Lookup};
 use crate::{Reason, Request};
 use alloc::borrow::Cow;
@@ -22,6 +22,7 @@ pub const MAX_URI_LEN: usize = 8192;
 #[derive(Debug, Clone)]
 pub struct Gate {
     keys: Vec<PreparedKey>,
+    known_headers: KnownHeaders,
     sources: Vec<TokenSource>,
     max_token_len: usize,
     require_exp: bool,
@@ -240,6 +241,7 @@ impl Gate {
             }
         }
         Ok(Gate {
+            known_headers: KnownHeaders::new(&keys),
             keys,
             sources: t.sources.clone(),
             max_token_len: t.max_length,
@@ -373,8 +375,8 @@ impl Gate {
                 Some(hit) => hit,
                 None => {
                     let mut parsed = ParsedClaims::default();
-                    let kid =
-                        UntrustedJwt::parse(token, &mut parsed)?.verify(&self.keys, host.es384)?;
+                    let kid = UntrustedJwt::parse(token, &self.known_headers, &mut parsed)?
+                        .verify(&self.keys, host.es384)?;
                     let claims = parsed.into_shared(kid, session.map(ToString::to_string))?;
                     if let Some(c) = cache {
                         c.insert(token, session, &claims);

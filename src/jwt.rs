@@ -425,31 +425,25 @@ impl<'de> Deserialize<'de> for Header<'de> {
     }
 }
 
-impl<'t> UntrustedJwt<'t> {
-    /// Splits and decodes a compact JWS, typing the payload's claims into `claims` (in place: the
-    /// claims are the largest part of a token and are not moved on the way). Every structural
-    /// problem is `malformed_token`; header members that try to choose the key are
-    /// `forbidden_header`. On an error, `claims` holds whatever was read and must be discarded.
-    pub(crate) fn parse(token: &'t str, claims: &mut ParsedClaims) -> Result<Self, Reason> {
-        // Header and signature are found from each end; a payload holding more dots (a token with
-        // more than three parts) is not base64url and fails to decode below: malformed as well.
-        let bytes = token.as_bytes();
-        let (first, last) = memchr::memchr(b'.', bytes)
-            .zip(memchr::memrchr(b'.', bytes))
-            .filter(|(first, last)| first < last)
-            .ok_or(Reason::MalformedToken)?;
-        let (h, p, s) = token
-            .get(..first)
-            .zip(token.get(first + 1..last))
-            .zip(token.get(last + 1..))
-            .map(|((h, p), s)| (h, p, s))
-            .ok_or(Reason::MalformedToken)?;
-        if h.is_empty() || p.is_empty() {
-            return Err(Reason::MalformedToken);
-        }
-        // Header and payload are decoded on the stack when they fit (they almost always do).
-        let mut buf = [0u8; 1024];
-        let header_bytes = b64u_decode_buf(h, &mut buf).ok_or(Reason::MalformedToken)?;
+/// What the gate reads from a JWS header. Errors it implies are reported after the payload and
+/// signature have been decoded (a malformed token is malformed first).
+#[derive(Debug, PartialEq)]
+struct HeaderFacts {
+    /// The algorithm, when `alg` names one playgate knows.
+    alg: Option<Alg>,
+    /// `alg` is a string (anything else is malformed).
+    alg_is_text: bool,
+    kid: Result<Option<String>, Reason>,
+    /// A member that tries to choose the key (`jku`, `jwk`, `x5u`, ...).
+    forbidden: bool,
+    /// `cty` is absent or JSON.
+    cty_ok: bool,
+}
+
+impl HeaderFacts {
+    /// Decodes and parses a header segment; `buf` is scratch space.
+    fn read(h: &str, buf: &mut [u8]) -> Result<HeaderFacts, Reason> {
+        let header_bytes = b64u_decode_buf(h, buf).ok_or(Reason::MalformedToken)?;
         let header = json_text(&header_bytes)
             .and_then(|h| serde_json::from_str::<Header<'_>>(h).ok())
             .ok_or(Reason::MalformedToken)?;
@@ -471,6 +465,134 @@ impl<'t> UntrustedJwt<'t> {
             None => true,
             Some(Scalar::Str(c)) => c.eq_ignore_ascii_case("json"),
             Some(_) => false,
+        };
+        Ok(HeaderFacts {
+            alg,
+            alg_is_text,
+            kid,
+            forbidden,
+            cty_ok,
+        })
+    }
+}
+
+/// Header segments known before any token arrives: for each configured key, the base64url of the
+/// headers issuers write for it (`alg`, optionally `kid` and `"typ":"JWT"`, members in any order,
+/// no spaces), each with what parsing it yields. Every token of an issuer carries the same header,
+/// so a header that is byte for byte one of these skips decoding and parsing; any other header takes
+/// the general path. Each entry's meaning is what the general path reads from it at build time, so
+/// the two cannot disagree.
+#[derive(Clone, Default)]
+pub(crate) struct KnownHeaders(Vec<(String, Alg, Option<String>)>);
+
+impl fmt::Debug for KnownHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KnownHeaders({})", self.0.len())
+    }
+}
+
+impl KnownHeaders {
+    /// Member orders: 0 = `alg`, 1 = `kid`, 2 = `typ`.
+    const ORDERS: [&'static [usize]; 11] = [
+        &[0],
+        &[0, 2],
+        &[2, 0],
+        &[0, 1],
+        &[1, 0],
+        &[0, 1, 2],
+        &[0, 2, 1],
+        &[1, 0, 2],
+        &[1, 2, 0],
+        &[2, 0, 1],
+        &[2, 1, 0],
+    ];
+
+    pub(crate) fn new(keys: &[PreparedKey]) -> KnownHeaders {
+        let quote = |v: &str| serde_json::to_string(v).unwrap_or_default();
+        let mut known = Vec::new();
+        let mut scratch = [0u8; 1024];
+        for key in keys {
+            let members = [
+                alloc::format!("\"alg\":{}", quote(key.alg.name())),
+                alloc::format!("\"kid\":{}", quote(&key.kid)),
+                String::from("\"typ\":\"JWT\""),
+            ];
+            for order in Self::ORDERS {
+                let parts: Vec<&str> = order
+                    .iter()
+                    .filter_map(|&i| members.get(i).map(String::as_str))
+                    .collect();
+                let segment = b64u_encode(alloc::format!("{{{}}}", parts.join(",")).as_bytes());
+                if let Ok(HeaderFacts {
+                    alg: Some(alg),
+                    alg_is_text: true,
+                    kid: Ok(kid),
+                    forbidden: false,
+                    cty_ok: true,
+                }) = HeaderFacts::read(&segment, &mut scratch)
+                {
+                    known.push((segment, alg, kid));
+                }
+            }
+        }
+        known.sort_by(|a, b| a.0.cmp(&b.0));
+        known.dedup_by(|a, b| a.0 == b.0);
+        KnownHeaders(known)
+    }
+
+    fn get(&self, segment: &str) -> Option<HeaderFacts> {
+        let i = self
+            .0
+            .binary_search_by(|(s, _, _)| s.as_str().cmp(segment))
+            .ok()?;
+        let (_, alg, kid) = self.0.get(i)?;
+        Some(HeaderFacts {
+            alg: Some(*alg),
+            alg_is_text: true,
+            kid: Ok(kid.clone()),
+            forbidden: false,
+            cty_ok: true,
+        })
+    }
+}
+
+impl<'t> UntrustedJwt<'t> {
+    /// Splits and decodes a compact JWS, typing the payload's claims into `claims` (in place: the
+    /// claims are the largest part of a token and are not moved on the way). Every structural
+    /// problem is `malformed_token`; header members that try to choose the key are
+    /// `forbidden_header`. On an error, `claims` holds whatever was read and must be discarded.
+    pub(crate) fn parse(
+        token: &'t str,
+        known: &KnownHeaders,
+        claims: &mut ParsedClaims,
+    ) -> Result<Self, Reason> {
+        // Header and signature are found from each end; a payload holding more dots (a token with
+        // more than three parts) is not base64url and fails to decode below: malformed as well.
+        let bytes = token.as_bytes();
+        let (first, last) = memchr::memchr(b'.', bytes)
+            .zip(memchr::memrchr(b'.', bytes))
+            .filter(|(first, last)| first < last)
+            .ok_or(Reason::MalformedToken)?;
+        let (h, p, s) = token
+            .get(..first)
+            .zip(token.get(first + 1..last))
+            .zip(token.get(last + 1..))
+            .map(|((h, p), s)| (h, p, s))
+            .ok_or(Reason::MalformedToken)?;
+        if h.is_empty() || p.is_empty() {
+            return Err(Reason::MalformedToken);
+        }
+        // Header and payload are decoded on the stack when they fit (they almost always do).
+        let mut buf = [0u8; 1024];
+        let HeaderFacts {
+            alg,
+            alg_is_text,
+            kid,
+            forbidden,
+            cty_ok,
+        } = match known.get(h) {
+            Some(facts) => facts,
+            None => HeaderFacts::read(h, &mut buf)?,
         };
         b64u_decode_buf(p, &mut buf)
             .and_then(|b| claims.parse_into(json_text(&b)?))
@@ -551,7 +673,7 @@ mod tests {
     use super::*;
 
     fn parse(t: &str) -> Result<UntrustedJwt<'_>, Reason> {
-        UntrustedJwt::parse(t, &mut ParsedClaims::default())
+        UntrustedJwt::parse(t, &KnownHeaders::default(), &mut ParsedClaims::default())
     }
 
     fn token(header: &str, payload: &str, sig: &[u8]) -> String {
@@ -571,7 +693,7 @@ mod tests {
             for sig_len in [0, 32, 64, 95, 96, 97, 128, 300] {
                 let t = token(r#"{"alg":"HS256"}"#, &payload, &alloc::vec![7u8; sig_len]);
                 let mut claims = ParsedClaims::default();
-                let jwt = UntrustedJwt::parse(&t, &mut claims)
+                let jwt = UntrustedJwt::parse(&t, &KnownHeaders::default(), &mut claims)
                     .unwrap_or_else(|_| panic!("{pad} {sig_len}"));
                 assert_eq!(jwt.alg, Some(Alg::HS256));
                 let kept = if sig_len <= MAX_SIGNATURE_LEN {
@@ -673,5 +795,52 @@ mod tests {
         assert_eq!(parse(&t).ok().map(|j| j.alg), Some(None));
         let t = tok(r#"{"alg":"HS256","kid":"a\u0062"}"#);
         assert_eq!(parse(&t).ok().and_then(|j| j.kid), Some("ab".into()));
+    }
+
+    #[test]
+    fn known_headers_read_as_the_general_path() {
+        let hs = |kid: &str, alg| {
+            let secret = crate::config::Secret::new(b64u_encode(&[7u8; 64]));
+            let k = KeyConfig {
+                kid: kid.into(),
+                alg,
+                secret: Some(secret),
+                public_key: None,
+                jwk: None,
+            };
+            PreparedKey::prepare(0, &k).unwrap()
+        };
+        let keys = [
+            hs("k1", Alg::HS256),
+            hs("k\"2/\u{e9}", Alg::HS256),
+            hs("k3", Alg::HS512),
+        ];
+        let known = KnownHeaders::new(&keys);
+        // Eight member orders with the kid per key, three without it per algorithm.
+        assert_eq!(known.0.len(), 3 * 8 + 2 * 3);
+        let p = b64u_encode(br#"{"exp":1}"#);
+        let mut scratch = [0u8; 1024];
+        for (segment, _, _) in &known.0 {
+            let slow = HeaderFacts::read(segment, &mut scratch).unwrap();
+            assert_eq!(known.get(segment).as_ref(), Some(&slow), "{segment}");
+            let t = alloc::format!("{segment}.{p}.AA");
+            let with = UntrustedJwt::parse(&t, &known, &mut ParsedClaims::default()).unwrap();
+            let without = parse(&t).unwrap();
+            assert_eq!((with.alg, with.kid), (without.alg, without.kid));
+        }
+        // Anything else takes the general path: other spacing, another `typ`, a forbidden member,
+        // a kid no key has.
+        for h in [
+            r#"{"alg": "HS256"}"#,
+            r#"{"alg":"HS256","typ":"jwt"}"#,
+            r#"{"alg":"HS256","jku":"x"}"#,
+            r#"{"alg":"HS256","kid":"k9"}"#,
+            r#"{"alg":"HS384","kid":"k1"}"#,
+        ] {
+            assert_eq!(known.get(&b64u_encode(h.as_bytes())), None, "{h}");
+        }
+        let t = alloc::format!("{}.{p}.AA", b64u_encode(br#"{"alg":"HS256","jku":"x"}"#));
+        let r = UntrustedJwt::parse(&t, &known, &mut ParsedClaims::default());
+        assert_eq!(r.err(), Some(Reason::ForbiddenHeader));
     }
 }
