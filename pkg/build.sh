@@ -26,14 +26,18 @@ fi
 export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C target-feature=+simd128"
 log "cargo build playgate-wasm (wasm32, profile wasm-release, simd128)"
 cargo build --quiet --profile wasm-release --target wasm32-unknown-unknown -p playgate-wasm
-wasm="${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/wasm-release/playgate_wasm.wasm"
-# The verify-only module in its own target dir: a cdylib's file name carries no feature hash, so two
-# feature sets in one target dir would overwrite each other's output.
+# A cdylib's file name carries no feature hash: each module is copied out before the other is built.
+# Both builds share the target dir, so the dependencies (the core included: `mint` only changes the
+# bindings crate) compile once.
+built="${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-unknown-unknown/wasm-release/playgate_wasm.wasm"
+modules="${CARGO_TARGET_DIR:-$ROOT/target}/wasm-modules"
+mkdir -p "$modules/full" "$modules/verify"
+wasm="$modules/full/playgate_wasm.wasm"
+cp "$built" "$wasm"
 log "cargo build playgate-wasm --no-default-features (verify only)"
-verify_target="${CARGO_TARGET_DIR:-$ROOT/target}/wasm-verify"
-CARGO_TARGET_DIR="$verify_target" cargo build --quiet --profile wasm-release --target wasm32-unknown-unknown \
-  -p playgate-wasm --no-default-features
-verify_wasm="$verify_target/wasm32-unknown-unknown/wasm-release/playgate_wasm.wasm"
+cargo build --quiet --profile wasm-release --target wasm32-unknown-unknown -p playgate-wasm --no-default-features
+verify_wasm="$modules/verify/playgate_wasm.wasm"
+cp "$built" "$verify_wasm"
 
 dist="$ROOT/pkg/dist"
 bin="$ROOT/pkg/node_modules/.bin"
