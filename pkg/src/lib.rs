@@ -481,43 +481,35 @@ impl<'a> PackedRequest<'a> {
             'p' | 'c' => false,
             _ => return None,
         };
-        let none = nh == 0 && nc == 0;
+        // The four request fields, then `it` over the header and cookie fields that follow them.
         let (method, uri, querystring, client_ip, mut it) = if ascii == 1 {
             let (method, rest) = cut(text, lm)?;
             let (uri, rest) = cut(rest, lu)?;
             let (querystring, rest) = cut(rest, lq)?;
             let (client_ip, rest) = rest.split_at_checked(li as usize)?;
-            if none {
-                if !rest.is_empty() {
-                    return None;
-                }
-                return Some(PackedRequest {
-                    method,
-                    uri,
-                    querystring,
-                    client_ip,
-                    headers: Vec::new(),
-                    cookies: Vec::new(),
-                });
-            }
-            let it = Fields(Some(rest.strip_prefix('\0')?));
+            // Pairs start after a NUL; nothing after `clientIp` is no fields at all.
+            let it = if rest.is_empty() {
+                Fields(None)
+            } else {
+                Fields(Some(rest.strip_prefix('\0')?))
+            };
             (method, uri, querystring, client_ip, it)
         } else {
             let mut it = Fields(Some(text));
             let (method, uri, querystring, client_ip) =
                 (it.next()?, it.next()?, it.next()?, it.next()?);
-            if none {
-                return it.next().is_none().then(|| PackedRequest {
-                    method,
-                    uri,
-                    querystring,
-                    client_ip,
-                    headers: Vec::new(),
-                    cookies: Vec::new(),
-                });
-            }
             (method, uri, querystring, client_ip, it)
         };
+        if nh == 0 && nc == 0 {
+            return it.next().is_none().then(|| PackedRequest {
+                method,
+                uri,
+                querystring,
+                client_ip,
+                headers: Vec::new(),
+                cookies: Vec::new(),
+            });
+        }
         let (nh, nc) = (nh as usize, nc as usize);
         let mut headers = Vec::with_capacity(nh.min(64));
         let mut cookies = Vec::new();

@@ -99,6 +99,28 @@ export function asLambdaEdgeEvent(request) {
   };
 }
 
+/** A decision as a host sees it (the forwarded request as JSON), or the thrown error's code. */
+export function outcome(f) {
+  try {
+    const d = f();
+    return { ...d, request: d.request === null ? null : JSON.parse(JSON.stringify(d.request)) };
+  } catch (e) {
+    return { threw: e.code ?? e.name };
+  }
+}
+
+/**
+ * The request object (the packed hot path) and its JSON text (the core's event adapters) through
+ * `gate.check`: asserts the same outcome, object first, and returns it.
+ */
+export function sameAsText(gate, request, now, what) {
+  const text = JSON.stringify(request);
+  const viaObject = outcome(() => gate.check(request, now));
+  const viaText = outcome(() => gate.check(text, now));
+  assert.deepEqual(viaObject, viaText, what);
+  return viaObject;
+}
+
 /** Writes `target/conformance/<surface>.json`. */
 export function writeSurface(surface, results) {
   const dir = join(ROOT, 'target', 'conformance');
