@@ -8,6 +8,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { plainRequest, lambdaEvent } from './requests.mjs';
 
 const require = createRequire(import.meta.url);
 const distB = process.env.PLAYGATE_DIST ?? fileURLToPath(new URL('../../pkg/dist', import.meta.url));
@@ -27,27 +28,15 @@ const config = {
 };
 const hs = B.mint(hsKey, claims);
 const es = B.mint(esKey, claims, { includeKid: false });
-const plain = (token) => ({ method: 'GET', uri: '/live/stream/seg_00042.ts', querystring: `token=${token}`, headers: {} });
-const header = (key, value) => [{ key, value }];
-const lambda = { Records: [{ cf: { config: { eventType: 'viewer-request' }, request: {
-  clientIp: '203.0.113.7', method: 'GET', uri: '/live/stream/seg_00042.ts', querystring: `token=${hs}`,
-  headers: {
-    host: header('Host', 'd111111abcdef8.cloudfront.net'),
-    'user-agent': header('User-Agent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15'),
-    accept: header('Accept', '*/*'),
-    origin: header('Origin', 'https://player.example.com'),
-    'accept-encoding': header('Accept-Encoding', 'gzip, deflate, br'),
-    'cloudfront-viewer-country': header('CloudFront-Viewer-Country', 'US'),
-  },
-} } }] };
+const lambda = lambdaEvent(hs);
 
 const cases = [
-  ['HS256 first sight, plain', { cacheSize: 0 }, plain(hs)],
+  ['HS256 first sight, plain', { cacheSize: 0 }, plainRequest(hs)],
   ['HS256 first sight, Lambda@Edge', { cacheSize: 0 }, lambda],
-  ['HS256 cache hit, plain', { cacheSize: 1024 }, plain(hs)],
+  ['HS256 cache hit, plain', { cacheSize: 1024 }, plainRequest(hs)],
   ['HS256 cache hit, Lambda@Edge', { cacheSize: 1024 }, lambda],
-  ['ES384 hybrid, first sight', { cacheSize: 0 }, plain(es)],
-  ['ES384 pure wasm, first sight', { cacheSize: 0, nativeCrypto: false }, plain(es)],
+  ['ES384 hybrid, first sight', { cacheSize: 0 }, plainRequest(es)],
+  ['ES384 pure wasm, first sight', { cacheSize: 0, nativeCrypto: false }, plainRequest(es)],
 ];
 const subjects = cases.map(([name, opts, request]) => {
   const [a, b] = [A, B].map((m) => {

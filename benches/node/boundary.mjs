@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import * as playgate from 'playgate';
+import { plainRequest, lambdaEvent } from './requests.mjs';
 
 // PLAYGATE_DIST=<a pkg/dist copy>: measure that build instead of the installed package.
 const entry = process.env.PLAYGATE_DIST ? `${process.env.PLAYGATE_DIST}/node/index.cjs` : createRequire(import.meta.url).resolve('playgate');
@@ -20,19 +21,8 @@ const now = Math.floor(Date.now() / 1000);
 const claims = { exp: now + 3600, 'aws:channel-arn': 'arn:aws:ivs:us-west-2:123456789012:channel/AbCdEf123456' };
 const hsKey = { kid: 'hs1', alg: 'HS256', secret: randomBytes(32).toString('base64url') };
 const token = mint(hsKey, claims);
-const plain = { method: 'GET', uri: '/live/stream/seg_00042.ts', querystring: `token=${token}`, headers: {} };
-const header = (key, value) => [{ key, value }];
-const lambda = { Records: [{ cf: { config: { eventType: 'viewer-request' }, request: {
-  clientIp: '203.0.113.7', method: 'GET', uri: '/live/stream/seg_00042.ts', querystring: `token=${token}`,
-  headers: {
-    host: header('Host', 'd111111abcdef8.cloudfront.net'),
-    'user-agent': header('User-Agent', 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15'),
-    accept: header('Accept', '*/*'),
-    origin: header('Origin', 'https://player.example.com'),
-    'accept-encoding': header('Accept-Encoding', 'gzip, deflate, br'),
-    'cloudfront-viewer-country': header('CloudFront-Viewer-Country', 'US'),
-  },
-} } }] };
+const plain = plainRequest(token);
+const lambda = lambdaEvent(token);
 
 // The previous Gate.check for object inputs.
 function previousCheck(rawGate, request, at) {
