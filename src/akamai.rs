@@ -41,6 +41,28 @@ pub struct AkamaiKey {
     /// Key id (reported as the verifying key, like a JWT `kid`).
     pub kid: String,
     bytes: Vec<u8>,
+    /// Keyed MAC states for the three algorithms: the pads are hashed once, when the key is read,
+    /// and each token clones a state (as JWT keys do) instead of re-deriving it from the key.
+    macs: Macs,
+}
+
+#[derive(Clone)]
+struct Macs {
+    sha256: Hmac<sha2::Sha256>,
+    sha1: Hmac<sha1::Sha1>,
+    md5: Hmac<md5::Md5>,
+}
+
+impl Macs {
+    fn new(key: &[u8]) -> Option<Macs> {
+        use hmac::digest::KeyInit;
+        // HMAC takes keys of any length: these never fail.
+        Some(Macs {
+            sha256: Hmac::new_from_slice(key).ok()?,
+            sha1: Hmac::new_from_slice(key).ok()?,
+            md5: Hmac::new_from_slice(key).ok()?,
+        })
+    }
 }
 
 impl fmt::Debug for AkamaiKey {
@@ -79,9 +101,11 @@ fn hex_encode(bytes: &[u8]) -> String {
 impl AkamaiKey {
     /// A key from its hex text (Akamai's format). `None` unless it is even-length hex.
     pub fn from_hex(kid: &str, hex: &str) -> Option<AkamaiKey> {
+        let bytes = hex_decode(hex)?;
         Some(AkamaiKey {
             kid: kid.into(),
-            bytes: hex_decode(hex)?,
+            macs: Macs::new(&bytes)?,
+            bytes,
         })
     }
 
@@ -96,38 +120,33 @@ impl AkamaiKey {
     }
 
     fn tag(&self, alg: AkamaiAlg, parts: &[&[u8]]) -> Vec<u8> {
-        fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-            // HMAC takes keys of any length; an empty tag never verifies anyway.
-            let Ok(mut m) = <M as hmac::digest::KeyInit>::new_from_slice(key) else {
-                return Vec::new();
-            };
+        fn run<M: Mac + Clone>(keyed: &M, parts: &[&[u8]]) -> Vec<u8> {
+            let mut m = keyed.clone();
             for p in parts {
                 m.update(p);
             }
             m.finalize().into_bytes().to_vec()
         }
         match alg {
-            AkamaiAlg::Sha256 => run::<Hmac<sha2::Sha256>>(&self.bytes, parts),
-            AkamaiAlg::Sha1 => run::<Hmac<sha1::Sha1>>(&self.bytes, parts),
-            AkamaiAlg::Md5 => run::<Hmac<md5::Md5>>(&self.bytes, parts),
+            AkamaiAlg::Sha256 => run(&self.macs.sha256, parts),
+            AkamaiAlg::Sha1 => run(&self.macs.sha1, parts),
+            AkamaiAlg::Md5 => run(&self.macs.md5, parts),
         }
     }
 
     /// Constant-time check of `tag` over `parts`, through `Mac::verify_slice`.
     fn verify(&self, alg: AkamaiAlg, parts: &[&[u8]], tag: &[u8]) -> bool {
-        fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], parts: &[&[u8]], tag: &[u8]) -> bool {
-            let Ok(mut m) = <M as hmac::digest::KeyInit>::new_from_slice(key) else {
-                return false;
-            };
+        fn run<M: Mac + Clone>(keyed: &M, parts: &[&[u8]], tag: &[u8]) -> bool {
+            let mut m = keyed.clone();
             for p in parts {
                 m.update(p);
             }
             m.verify_slice(tag).is_ok()
         }
         match alg {
-            AkamaiAlg::Sha256 => run::<Hmac<sha2::Sha256>>(&self.bytes, parts, tag),
-            AkamaiAlg::Sha1 => run::<Hmac<sha1::Sha1>>(&self.bytes, parts, tag),
-            AkamaiAlg::Md5 => run::<Hmac<md5::Md5>>(&self.bytes, parts, tag),
+            AkamaiAlg::Sha256 => run(&self.macs.sha256, parts, tag),
+            AkamaiAlg::Sha1 => run(&self.macs.sha1, parts, tag),
+            AkamaiAlg::Md5 => run(&self.macs.md5, parts, tag),
         }
     }
 }
