@@ -12,6 +12,7 @@
 
 use crate::claims::VerifiedClaims;
 use crate::gate::{Decision, Gate, Host};
+use crate::policy::Scope;
 use crate::revocation::RevocationSource;
 use crate::Request;
 use alloc::boxed::Box;
@@ -23,6 +24,7 @@ struct Entry {
     token: Box<str>,
     session: Option<Box<str>>,
     claims: Arc<VerifiedClaims>,
+    scope: Scope,
 }
 
 /// A bounded, direct-mapped map from token text to verified claims.
@@ -132,7 +134,7 @@ impl TokenCache {
         &mut self,
         token: &str,
         session: Option<&str>,
-    ) -> Option<Arc<VerifiedClaims>> {
+    ) -> Option<(Arc<VerifiedClaims>, Scope)> {
         if self.slots.is_empty() {
             return None;
         }
@@ -146,7 +148,7 @@ impl TokenCache {
                     && e.session.as_deref() == session =>
             {
                 self.hits += 1;
-                Some(Arc::clone(&e.claims))
+                Some((Arc::clone(&e.claims), e.scope.clone()))
             }
             _ => {
                 self.misses += 1;
@@ -160,6 +162,7 @@ impl TokenCache {
         token: &str,
         session: Option<&str>,
         claims: &Arc<VerifiedClaims>,
+        scope: &Scope,
     ) {
         if self.slots.is_empty() {
             return;
@@ -172,6 +175,7 @@ impl TokenCache {
                 token: token.into(),
                 session: session.map(Into::into),
                 claims: Arc::clone(claims),
+                scope: scope.clone(),
             });
         }
     }
@@ -236,14 +240,14 @@ mod tests {
         let mut c = TokenCache::new(3);
         assert_eq!(c.capacity(), 4);
         let v = Arc::new(VerifiedClaims::default());
-        c.insert("a.b.c", None, &v);
+        c.insert("a.b.c", None, &v, &Scope::None);
         assert!(c.get("a.b.c", None).is_some());
         assert!(c.get("a.b.c", Some("s")).is_none());
         assert!(c.get("a.b.d", None).is_none());
         c.clear();
         assert!(c.get("a.b.c", None).is_none());
         let mut off = TokenCache::new(0);
-        off.insert("x", None, &v);
+        off.insert("x", None, &v, &Scope::None);
         assert!(off.get("x", None).is_none());
     }
 }

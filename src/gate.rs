@@ -355,37 +355,41 @@ impl Gate {
             return Err(Reason::MalformedToken);
         }
         // Dispatch on the token's shape: a JWS is base64url and dots only; `=`/`~` is EdgeAuth.
-        let (claims, akamai) = if self.policy.has_akamai() && crate::akamai::is_akamai(token) {
+        let (claims, scope, akamai) = if self.policy.has_akamai() && crate::akamai::is_akamai(token)
+        {
             if matches!(found, Found::Path { .. }) {
                 return Err(Reason::MalformedToken);
             }
-            let (claims, scope) =
+            let (claims, akamai) =
                 self.policy
                     .verify_akamai(token, req.uri, now, self.leeway, self.max_lifetime)?;
-            (Arc::new(claims), Some(scope))
+            let scope = self.policy.scope(&claims);
+            (Arc::new(claims), scope, Some(akamai))
         } else {
             let session = match &found {
                 Found::Path { session, .. } => *session,
                 _ => None,
             };
-            // The cache holds what depends on the token bytes alone; time and policy run below.
+            // The cache holds what depends on the token bytes alone (the claims and the compiled
+            // path scope); time and policy run below.
             let mut cache = cache;
             let hit = cache.as_deref_mut().and_then(|c| c.get(token, session));
-            let claims = match hit {
+            let (claims, scope) = match hit {
                 Some(hit) => hit,
                 None => {
                     let mut parsed = ParsedClaims::default();
                     let kid = UntrustedJwt::parse(token, &self.known_headers, &mut parsed)?
                         .verify(&self.keys, host.es384)?;
                     let claims = parsed.into_shared(kid, session.map(ToString::to_string))?;
+                    let scope = self.policy.scope(&claims);
                     if let Some(c) = cache {
-                        c.insert(token, session, &claims);
+                        c.insert(token, session, &claims, &scope);
                     }
-                    claims
+                    (claims, scope)
                 }
             };
             claims.check_time(now, self.leeway, self.require_exp, self.max_lifetime)?;
-            (claims, None)
+            (claims, scope, None)
         };
 
         let mut forward = match &found {
@@ -409,7 +413,7 @@ impl Gate {
         };
         // Policies look at the path the origin will see, not at the token segment.
         self.policy
-            .check(&claims, akamai.as_ref(), req, &mut forward.uri)?;
+            .check(&claims, &scope, akamai.as_ref(), req, &mut forward.uri)?;
         self.check_channel(&claims, &forward.uri)?;
         check_origin(&claims, req, &forward.uri)?;
         if let Some(policy) = &self.revocation {

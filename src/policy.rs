@@ -13,6 +13,7 @@ use crate::path::{akamai_acl_matches, normalize, Glob};
 use crate::request::{percent_decode, Lookup};
 use crate::{Reason, Request};
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -136,6 +137,17 @@ struct AkamaiPolicy {
     keys: Vec<AkamaiKey>,
     alg: AkamaiAlg,
     salt: Option<Secret>,
+}
+
+/// A token's compiled path scope ([`Policy::scope`]).
+#[derive(Clone, Debug)]
+pub(crate) enum Scope {
+    /// The token has no `paths` claim.
+    None,
+    /// The claim is not a list of 1..=`MAX_SCOPE_PATTERNS` valid patterns: `invalid_claim`.
+    Invalid,
+    /// The compiled patterns (shared with the cache entry).
+    Globs(Arc<[Glob]>),
 }
 
 /// What an Akamai token scopes beyond its time fields.
@@ -331,38 +343,44 @@ impl Policy {
         ))
     }
 
+    /// A token's path scope (the `paths` claim), compiled once per verified token: the cache keeps
+    /// it with the claims, so a cache hit matches globs instead of compiling them again.
+    pub(crate) fn scope(&self, claims: &VerifiedClaims) -> Scope {
+        match claims.get(&self.paths_claim).as_deref() {
+            None => Scope::None,
+            Some(Value::Array(a)) if !a.is_empty() && a.len() <= MAX_SCOPE_PATTERNS => a
+                .iter()
+                .map(|p| p.as_str().and_then(|s| Glob::new(s).ok()))
+                .collect::<Option<Vec<Glob>>>()
+                .map_or(Scope::Invalid, |g| Scope::Globs(g.into())),
+            Some(_) => Scope::Invalid,
+        }
+    }
+
     /// Path normalisation, scope, binding and resolution. Rewrites `uri` to its normal form
-    /// whenever a path policy applies to this request.
+    /// whenever a path policy applies to this request. `scope` is [`Policy::scope`] of `claims`.
     pub(crate) fn check(
         &self,
         claims: &VerifiedClaims,
+        scope: &Scope,
         akamai: Option<&AkamaiScope>,
         req: &Request<'_>,
         uri: &mut String,
     ) -> Result<(), Reason> {
-        let scope = claims.get(&self.paths_claim);
-        let scope = scope.as_deref();
-        if self.normalise_always || scope.is_some() || akamai.is_some() {
+        let scoped = !matches!(scope, Scope::None);
+        if self.normalise_always || scoped || akamai.is_some() {
             *uri = normalize(uri).map_err(|_| Reason::BadRequest)?;
         }
-        if self.paths_required && scope.is_none() && akamai.is_none() {
+        if self.paths_required && !scoped && akamai.is_none() {
             return Err(Reason::MissingClaim);
         }
-        if let Some(scope) = scope {
-            let list = match scope {
-                Value::Array(a) if !a.is_empty() && a.len() <= MAX_SCOPE_PATTERNS => a,
-                _ => return Err(Reason::InvalidClaim),
-            };
-            let mut open = false;
-            for p in list {
-                let g = p
-                    .as_str()
-                    .and_then(|s| Glob::new(s).ok())
-                    .ok_or(Reason::InvalidClaim)?;
-                open |= g.matches(uri);
-            }
-            if !open {
-                return Err(Reason::PathNotAllowed);
+        match scope {
+            Scope::None => {}
+            Scope::Invalid => return Err(Reason::InvalidClaim),
+            Scope::Globs(globs) => {
+                if !globs.iter().any(|g| g.matches(uri)) {
+                    return Err(Reason::PathNotAllowed);
+                }
             }
         }
         if let Some(acl) = akamai.and_then(|a| a.acl.as_deref()) {

@@ -153,6 +153,69 @@ fn cached_token_is_rechecked_against_the_request() {
     assert!(gate.stats().0 >= 3);
 }
 
+#[test]
+fn cached_path_scope_is_rechecked_against_each_path() {
+    // The compiled `paths` scope is kept with the cached claims: a hit still matches every path.
+    let (mut gate, key) = hs_gate(json!({}));
+    let token = key
+        .mint(
+            &json!({"exp": NOW + 100, "paths": ["/live/ch1/*.m3u8", "/live/ch1/720p/"]}),
+            true,
+        )
+        .unwrap();
+    let query = q(&token);
+    let at = |uri| Request {
+        method: "GET",
+        uri,
+        querystring: &query,
+        ..Default::default()
+    };
+    let reason = |gate: &mut CachingGate, uri| gate.check(&at(uri), NOW).reason().map(|r| r.code());
+    for _ in 0..2 {
+        assert_eq!(reason(&mut gate, "/live/ch1/index.m3u8"), None);
+        assert_eq!(reason(&mut gate, "/live/ch1/720p/0001.ts"), None);
+        assert_eq!(
+            reason(&mut gate, "/live/ch1/480p/0001.ts"),
+            Some("path_not_allowed")
+        );
+        assert_eq!(
+            reason(&mut gate, "/live/ch2/index.m3u8"),
+            Some("path_not_allowed")
+        );
+        // Normal form first: a dot segment cannot climb out of the scope.
+        assert_eq!(
+            reason(&mut gate, "/live/ch1/720p/../../ch2/index.m3u8"),
+            Some("path_not_allowed")
+        );
+    }
+    assert_eq!(gate.stats().0, 9, "all but the first check were hits");
+    // An invalid scope is invalid on every hit, whatever the path.
+    for paths in [
+        json!([]),
+        json!(["/a/**x"]),
+        json!("/live/"),
+        json!(["/a", 1]),
+    ] {
+        let token = key
+            .mint(&json!({"exp": NOW + 100, "paths": paths}), true)
+            .unwrap();
+        let query = q(&token);
+        for _ in 0..2 {
+            let r = Request {
+                method: "GET",
+                uri: "/live/ch1/index.m3u8",
+                querystring: &query,
+                ..Default::default()
+            };
+            assert_eq!(
+                gate.check(&r, NOW).reason().map(|r| r.code()),
+                Some("invalid_claim"),
+                "{paths}"
+            );
+        }
+    }
+}
+
 struct Toggle(Cell<bool>);
 impl RevocationSource for Toggle {
     fn is_revoked(&self, item: &Revocable<'_>) -> Result<bool, Unavailable> {
