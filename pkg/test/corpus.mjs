@@ -51,6 +51,27 @@ export function cloudFrontQueryString(obj) {
   return parts.join('&');
 }
 
+/**
+ * Asserts a decision against a case's `expect`, as every JS runner of the corpus does: verdict,
+ * forwarded uri and query (the forwarded request keeps the shape it came in), and no request on a
+ * denial. `requestIsNull` defaults to `d.request === null` (the browser runner passes its own).
+ */
+export function assertExpected(d, expect, requestIsNull = d.request === null) {
+  assert.deepEqual(
+    { allow: d.allow, status: d.status, reason: d.reason },
+    { allow: expect.allow, status: expect.status, reason: expect.reason },
+  );
+  if (expect.forward) {
+    assert.deepEqual(d.forward, expect.forward);
+    assert.equal(d.request.uri, expect.forward.uri);
+    const qs = typeof d.request.querystring === 'string'
+      ? d.request.querystring
+      : cloudFrontQueryString(d.request.querystring);
+    assert.equal(qs, expect.forward.querystring);
+  }
+  if (!d.allow) assert.equal(requestIsNull, true, `request: ${JSON.stringify(d.request)}`);
+}
+
 /** Wraps any request shape of the corpus as a Lambda@Edge viewer-request event. */
 export function asLambdaEdgeEvent(request) {
   if (request.Records) return structuredClone(request);
