@@ -41,3 +41,21 @@ ensure_npm() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
+
+# ensure_pkg : build the npm package (pkg/build.sh) when any of its dist entries is missing or older
+# than its sources. 40-npm.sh builds it in a full run; gates that use it call this when run alone.
+ensure_pkg() {
+  local e stale=""
+  for e in node/index.cjs node/playgate_wasm_bg.wasm web/index.mjs web/playgate_wasm_bg.wasm \
+    verify/index.mjs verify/playgate_wasm_bg.wasm verify-node/index.cjs verify-node/playgate_wasm_bg.wasm; do
+    if [ ! -f "$ROOT/pkg/dist/$e" ] || [ -n "$(cd "$ROOT" && find src pkg/src pkg/js pkg/build.sh \
+      Cargo.toml Cargo.lock pkg/Cargo.toml -newer "pkg/dist/$e" -print -quit)" ]; then
+      stale=1
+      break
+    fi
+  done
+  if [ -n "$stale" ]; then
+    log "bash pkg/build.sh (the npm package is missing or older than its sources)"
+    bash "$ROOT/pkg/build.sh"
+  fi
+}

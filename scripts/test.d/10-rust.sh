@@ -6,7 +6,6 @@ source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
-ensure_wasm_target
 
 log "cargo fmt --check"
 cargo fmt --all -- --check

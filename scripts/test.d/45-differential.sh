@@ -5,13 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 
-# The npm package: 40-npm.sh builds it just before this gate; alone, build it when missing or older
-# than its sources.
-wasm="pkg/dist/node/playgate_wasm_bg.wasm"
-if [ ! -f pkg/dist/node/index.cjs ] || [ ! -f "$wasm" ] \
-  || [ -n "$(find src pkg/src pkg/js Cargo.toml Cargo.lock pkg/Cargo.toml -newer "$wasm" -print -quit)" ]; then
-  bash pkg/build.sh
-fi
+ensure_pkg
 
 ensure_npm "$ROOT/tests/differential"
 log "node --test (tests/differential)"

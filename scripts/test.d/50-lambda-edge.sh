@@ -4,8 +4,8 @@
 # and the deployment template (cfn-lint).
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
-# The handler uses the npm package: build it when this gate runs alone.
-[ -f pkg/dist/node/playgate_wasm_bg.wasm ] || bash pkg/build.sh
+# The handler uses the npm package.
+ensure_pkg
 ensure_npm "$ROOT/edge-handlers/lambda-edge"
 
 venv="$ROOT/target/venv-cfn-lint"

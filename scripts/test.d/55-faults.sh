@@ -33,8 +33,7 @@ fi
 le=edge-handlers/lambda-edge
 if ! fresh target/faults/lambda-edge.json "$le/src" "$le/build.mjs" "$le/test/faults.test.mjs" pkg/dist src; then
   command -v npm >/dev/null || ensure_apt nodejs npm
-  # Built by 40-npm.sh in a full run; built here when this gate runs alone on a fresh checkout.
-  [ -f pkg/dist/node/playgate_wasm_bg.wasm ] || bash pkg/build.sh
+  ensure_pkg
   ensure_npm "$ROOT/$le"
   log "node --test $le/test/faults.test.mjs"
   (cd "$le" && node --test test/faults.test.mjs)

@@ -12,16 +12,7 @@ ensure_npm cli/demo
 ensure_npm tests/browser
 log "cargo build -p playgate-cli"
 cargo build --quiet -p playgate-cli
-# The npm package's web modules: 40-npm.sh builds it before this gate; alone, build it when missing
-# or older than its sources (the check of 45-differential.sh, on the web and verify entries).
-wasm="pkg/dist/web/playgate_wasm_bg.wasm"
-if [ ! -f pkg/dist/web/index.mjs ] || [ ! -f "$wasm" ] || [ ! -f pkg/dist/verify/index.mjs ] \
-  || [ ! -f pkg/dist/verify/playgate_wasm_bg.wasm ] \
-  || [ -n "$(find src pkg/src pkg/js Cargo.toml Cargo.lock pkg/Cargo.toml -newer "$wasm" -print -quit)" ] \
-  || [ -n "$(find src pkg/src pkg/js Cargo.toml Cargo.lock pkg/Cargo.toml -newer pkg/dist/web/index.mjs -print -quit)" ]; then
-  log "bash pkg/build.sh"
-  bash pkg/build.sh
-fi
+ensure_pkg
 mkdir -p tests/artifacts target
 log "node --test tests/browser"
 rm -f target/browser-wasm.json
