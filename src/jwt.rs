@@ -323,24 +323,11 @@ fn verify_mac<M: Mac + Clone>(prepared: &M, signed: &[u8], sig: &[u8]) -> bool {
     mac.verify_slice(sig).is_ok()
 }
 
-/// A P-384 SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), uncompressed point only.
+/// A P-384 SubjectPublicKeyInfo PEM (`-----BEGIN PUBLIC KEY-----`), uncompressed point only
+/// (read by template: `src/spki.rs`).
 pub(crate) fn parse_public_pem(pem: &str) -> Option<VerifyingKey> {
-    use p384::elliptic_curve::{pkcs8::AssociatedOid, ALGORITHM_OID};
-    use p384::pkcs8::der::{Decode, Document};
-    use p384::pkcs8::spki::SubjectPublicKeyInfoRef;
-    let (label, doc) = Document::from_pem(pem.trim()).ok()?;
-    if label != "PUBLIC KEY" {
-        return None;
-    }
-    let spki = SubjectPublicKeyInfoRef::from_der(doc.as_bytes()).ok()?;
-    spki.algorithm
-        .assert_oids(ALGORITHM_OID, p384::NistP384::OID)
-        .ok()?;
-    let (&form, xy) = spki.subject_public_key.as_bytes()?.split_first()?;
-    match (form, xy.split_at_checked(48)) {
-        (0x04, Some((x, y))) if y.len() == 48 => point(x, y),
-        _ => None,
-    }
+    let (x, y) = crate::spki::p384_public_pem(pem)?;
+    point(&x, &y)
 }
 
 /// A JWK's `x`/`y` (base64url, 48 bytes each).

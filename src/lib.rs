@@ -34,6 +34,7 @@ pub mod path;
 pub mod policy;
 mod request;
 pub mod revocation;
+mod spki;
 
 pub use cache::{CachingGate, TokenCache};
 pub use claims::{MaxResolution, VerifiedClaims};
