@@ -1110,9 +1110,16 @@ impl RevocationPolicy {
                     };
                     items.push(Revocable::Id(*kind, id));
                 }
-                // Integer ids (e.g. `"sid": 42`) are looked up by their decimal text.
-                Some(serde_json::Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                    items.push(Revocable::Id(*kind, Cow::Owned(alloc::format!("{n}"))));
+                // Integer ids (e.g. `"sid": 42`) are looked up by their decimal text. Formatted
+                // as integers: `Number`'s own Display links serde_json's float formatter and its
+                // 17 KB table into the WebAssembly, for numbers that never reach this arm.
+                Some(serde_json::Value::Number(n)) => {
+                    let text = match (n.as_u64(), n.as_i64()) {
+                        (Some(u), _) => alloc::format!("{u}"),
+                        (None, Some(i)) => alloc::format!("{i}"),
+                        (None, None) => continue,
+                    };
+                    items.push(Revocable::Id(*kind, Cow::Owned(text)));
                 }
                 _ => {}
             }

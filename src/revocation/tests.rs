@@ -394,11 +394,24 @@ fn policy_decisions() {
     // Integer claim values are looked up by their decimal text.
     let mut b = FilterBuilder::new(Params::new(12, 10, 2).unwrap(), SEED, 60);
     b.insert(Kind::Session, "42", 100);
+    b.insert(Kind::Session, "-7", 100);
+    b.insert(Kind::Session, "18446744073709551615", 100);
     let g = b.finish(1000);
-    assert_eq!(
-        p.check(&claims(r#"{"sid":42}"#), 1000, Some(&g)),
-        Err(Reason::Revoked)
-    );
+    for sid in ["42", "-7", "18446744073709551615"] {
+        assert_eq!(
+            p.check(&claims(&format!(r#"{{"sid":{sid}}}"#)), 1000, Some(&g)),
+            Err(Reason::Revoked),
+            "{sid}"
+        );
+    }
+    // Only integers: 42.0 and 4.2e1 are not the id "42".
+    for sid in ["42.0", "4.2e1", "43"] {
+        assert_eq!(
+            p.check(&claims(&format!(r#"{{"sid":{sid}}}"#)), 1000, Some(&g)),
+            Ok(()),
+            "{sid}"
+        );
+    }
     // A custom session claim, and the max_age staleness rule.
     let custom = policy(r#"{"claims":["session_id"],"max_age":60}"#);
     assert_eq!(
