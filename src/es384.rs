@@ -5,11 +5,16 @@
 //! CVE-2022-21449 can never verify).
 
 use alloc::borrow::Cow;
+use alloc::boxed::Box;
+use alloc::sync::Arc;
 use core::num::NonZeroUsize;
 use jwt_compact::{Algorithm, AlgorithmSignature};
+use once_cell::race::OnceBox;
 use p384::ecdsa::signature::{Signer, Verifier};
 
 pub use p384::ecdsa::{SigningKey, VerifyingKey};
+
+mod table;
 
 /// The ES384 algorithm (jwt-compact `Algorithm`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -62,6 +67,44 @@ impl Algorithm for Es384 {
 
     fn verify_signature(&self, sig: &Es384Signature, key: &VerifyingKey, message: &[u8]) -> bool {
         key.verify(message, &sig.0).is_ok()
+    }
+}
+
+/// The generator's fixed-base table: built on the first ES384 verification in Rust of the process,
+/// then shared by every key and gate.
+static GENERATOR_TABLE: OnceBox<table::FixedBase> = OnceBox::new();
+
+/// A configured ES384 key, verified with fixed-base tables ([`table`]): about 75 KB per key (and once
+/// for the generator), built on the key's first verification in Rust, so that a gate whose host
+/// verifies every signature (the npm package on Node) never builds them. A racing first use builds
+/// the table twice and keeps one (`OnceBox`). Clones share the table.
+#[derive(Clone)]
+pub(crate) struct PreparedEs384Key {
+    key: VerifyingKey,
+    table: Arc<OnceBox<table::FixedBase>>,
+}
+
+impl PreparedEs384Key {
+    pub(crate) fn new(key: VerifyingKey) -> Self {
+        Self {
+            key,
+            table: Arc::new(OnceBox::new()),
+        }
+    }
+
+    /// The SEC1 uncompressed point (for a host verifier).
+    pub(crate) fn sec1(&self) -> Box<[u8]> {
+        self.key.to_sec1_point(false).as_bytes().into()
+    }
+
+    /// Verifies `sig` over `message`: the same decision as `p384`'s `VerifyingKey::verify`.
+    pub(crate) fn verify(&self, sig: &Es384Signature, message: &[u8]) -> bool {
+        let g = GENERATOR_TABLE.get_or_init(|| Box::new(table::generator()));
+        let q = self
+            .table
+            .get_or_init(|| Box::new(table::FixedBase::new(self.key.as_affine().into())));
+        let (r, s) = sig.0.split_scalars();
+        table::verify(g, q, message, &r, &s)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::claims::ParsedClaims;
 use crate::config::{field, Alg, ConfigError, KeyConfig};
-use crate::es384::{Es384, Es384Signature, Es384Verifier, VerifyingKey};
+use crate::es384::{Es384Signature, Es384Verifier, PreparedEs384Key, VerifyingKey};
 use crate::json::{Key, Scalar, StrictValue};
 use crate::Reason;
 use alloc::borrow::Cow;
@@ -13,7 +13,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use core::fmt;
 use hmac::{Hmac, Mac};
-use jwt_compact::Algorithm;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use sha2::{Sha256, Sha384, Sha512};
 
@@ -28,8 +27,9 @@ pub(crate) enum KeyMaterial {
     Hs256(Hmac<Sha256>),
     Hs384(Hmac<Sha384>),
     Hs512(Hmac<Sha512>),
-    /// The key, and its SEC1 uncompressed encoding for a host verifier.
-    Es384(VerifyingKey, alloc::boxed::Box<[u8]>),
+    /// The key (with its lazily built fixed-base table), and its SEC1 uncompressed encoding for a
+    /// host verifier.
+    Es384(PreparedEs384Key, alloc::boxed::Box<[u8]>),
 }
 
 /// A configured key, ready to verify.
@@ -268,7 +268,7 @@ impl PreparedKey {
                 // Length and scalar range are checked here, before any host sees the signature.
                 Some(s) => match host.and_then(|h| h.verify(sec1, signed, sig)) {
                     Some(verdict) => verdict,
-                    None => Es384.verify_signature(&s, k, signed),
+                    None => k.verify(&s, signed),
                 },
                 None => false,
             },
@@ -277,7 +277,8 @@ impl PreparedKey {
 }
 
 fn es384_material(key: VerifyingKey) -> KeyMaterial {
-    let sec1 = key.to_sec1_point(false).as_bytes().into();
+    let key = PreparedEs384Key::new(key);
+    let sec1 = key.sec1();
     KeyMaterial::Es384(key, sec1)
 }
 
