@@ -174,7 +174,7 @@ impl Gate {
             if config.keys.iter().take(i).any(|o| o.kid == k.kid) {
                 return Err(ConfigError::new(
                     field(format_args!("keys[{i}].kid")),
-                    alloc::format!("duplicate kid {:?}", k.kid),
+                    "duplicate kid (an earlier key has the same one)",
                 ));
             }
             keys.push(PreparedKey::prepare(i, k)?);

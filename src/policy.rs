@@ -544,7 +544,7 @@ fn prepare_akamai(a: &AkamaiConfig) -> Result<AkamaiPolicy, ConfigError> {
         if a.keys.iter().take(i).any(|o| o.kid == k.kid) {
             return Err(ConfigError::new(
                 field(format_args!("akamai.keys[{i}].kid")),
-                alloc::format!("duplicate kid {:?}", k.kid),
+                "duplicate kid (an earlier key has the same one)",
             ));
         }
         let key = AkamaiKey::from_hex(&k.kid, k.secret_hex.expose())

@@ -635,6 +635,7 @@ impl RawSigningKey {
     }
 }
 
+#[cfg(feature = "mint")]
 fn url_error(e: UrlError) -> JsValue {
     let detail = match e {
         UrlError::NotAbsolute => "not_absolute",
@@ -647,7 +648,9 @@ fn url_error(e: UrlError) -> JsValue {
 }
 
 /// `playgate::mint::playback_url`: `url` with `token` in the query parameter `param`
-/// (`path_segment` false) or as the first path segment, optionally `<session>.<token>`.
+/// (`path_segment` false) or as the first path segment, optionally `<session>.<token>`. Not in the
+/// verify-only module (the `playgate/verify` entries do not export it).
+#[cfg(feature = "mint")]
 #[wasm_bindgen(js_name = playbackUrl)]
 pub fn playback_url(
     url: &str,
