@@ -240,14 +240,14 @@ mod tests {
         let mut c = TokenCache::new(3);
         assert_eq!(c.capacity(), 4);
         let v = Arc::new(VerifiedClaims::default());
-        c.insert("a.b.c", None, &v, &Scope::None);
+        c.insert("a.b.c", None, &v, &Scope::NONE);
         assert!(c.get("a.b.c", None).is_some());
         assert!(c.get("a.b.c", Some("s")).is_none());
         assert!(c.get("a.b.d", None).is_none());
         c.clear();
         assert!(c.get("a.b.c", None).is_none());
         let mut off = TokenCache::new(0);
-        off.insert("x", None, &v, &Scope::None);
+        off.insert("x", None, &v, &Scope::NONE);
         assert!(off.get("x", None).is_none());
     }
 }

@@ -139,15 +139,45 @@ struct AkamaiPolicy {
     salt: Option<Secret>,
 }
 
-/// A token's compiled path scope ([`Policy::scope`]).
+/// What a token's claims say about paths and addresses, read once per verified token
+/// ([`Policy::scope`]): the cache keeps it with the claims, so a hit neither compiles globs nor
+/// parses address blocks again.
 #[derive(Clone, Debug)]
-pub(crate) enum Scope {
+pub(crate) struct Scope {
+    paths: PathScope,
+    ip: IpScope,
+}
+
+impl Scope {
+    /// A token that scopes nothing.
+    #[cfg(test)]
+    pub(crate) const NONE: Scope = Scope {
+        paths: PathScope::None,
+        ip: IpScope::None,
+    };
+}
+
+/// A token's compiled path scope.
+#[derive(Clone, Debug)]
+enum PathScope {
     /// The token has no `paths` claim.
     None,
     /// The claim is not a list of 1..=`MAX_SCOPE_PATTERNS` valid patterns: `invalid_claim`.
     Invalid,
     /// The compiled patterns (shared with the cache entry).
     Globs(Arc<[Glob]>),
+}
+
+/// A token's plain address binding (the `ip` claim: one address or block, or a list of 1..=32).
+#[derive(Clone, Debug)]
+enum IpScope {
+    /// No such claim.
+    None,
+    /// Present but not a string or a list of 1..=32 address blocks: `invalid_claim` (after the
+    /// binding requirements are checked, as before caching).
+    Invalid,
+    /// The blocks the client's address must fall in.
+    Blocks(Arc<[ip::Cidr]>),
 }
 
 /// What an Akamai token scopes beyond its time fields.
@@ -343,18 +373,33 @@ impl Policy {
         ))
     }
 
-    /// A token's path scope (the `paths` claim), compiled once per verified token: the cache keeps
-    /// it with the claims, so a cache hit matches globs instead of compiling them again.
+    /// A token's path scope (the `paths` claim, compiled) and plain address binding (the `ip`
+    /// claim, parsed), read once per verified token: the cache keeps them with the claims.
     pub(crate) fn scope(&self, claims: &VerifiedClaims) -> Scope {
-        match claims.get(&self.paths_claim).as_deref() {
-            None => Scope::None,
+        let paths = match claims.get(&self.paths_claim).as_deref() {
+            None => PathScope::None,
             Some(Value::Array(a)) if !a.is_empty() && a.len() <= MAX_SCOPE_PATTERNS => a
                 .iter()
                 .map(|p| p.as_str().and_then(|s| Glob::new(s).ok()))
                 .collect::<Option<Vec<Glob>>>()
-                .map_or(Scope::Invalid, |g| Scope::Globs(g.into())),
-            Some(_) => Scope::Invalid,
-        }
+                .map_or(PathScope::Invalid, |g| PathScope::Globs(g.into())),
+            Some(_) => PathScope::Invalid,
+        };
+        let blocks = |list: &[Value]| {
+            list.iter()
+                .map(|x| x.as_str().and_then(ip::Cidr::parse))
+                .collect::<Option<Vec<ip::Cidr>>>()
+                .map_or(IpScope::Invalid, |b| IpScope::Blocks(b.into()))
+        };
+        let ip = match claims.get(&self.ip_claim).as_deref() {
+            None => IpScope::None,
+            Some(Value::String(s)) => {
+                ip::Cidr::parse(s).map_or(IpScope::Invalid, |b| IpScope::Blocks([b].into()))
+            }
+            Some(Value::Array(a)) if !a.is_empty() && a.len() <= 32 => blocks(a),
+            Some(_) => IpScope::Invalid,
+        };
+        Scope { paths, ip }
     }
 
     /// Path normalisation, scope, binding and resolution. Rewrites `uri` to its normal form
@@ -367,17 +412,17 @@ impl Policy {
         req: &Request<'_>,
         uri: &mut String,
     ) -> Result<(), Reason> {
-        let scoped = !matches!(scope, Scope::None);
+        let scoped = !matches!(scope.paths, PathScope::None);
         if self.normalise_always || scoped || akamai.is_some() {
             *uri = normalize(uri).map_err(|_| Reason::BadRequest)?;
         }
         if self.paths_required && !scoped && akamai.is_none() {
             return Err(Reason::MissingClaim);
         }
-        match scope {
-            Scope::None => {}
-            Scope::Invalid => return Err(Reason::InvalidClaim),
-            Scope::Globs(globs) => {
+        match &scope.paths {
+            PathScope::None => {}
+            PathScope::Invalid => return Err(Reason::InvalidClaim),
+            PathScope::Globs(globs) => {
                 if !globs.iter().any(|g| g.matches(uri)) {
                     return Err(Reason::PathNotAllowed);
                 }
@@ -388,7 +433,7 @@ impl Policy {
                 return Err(Reason::PathNotAllowed);
             }
         }
-        self.check_binding(claims, akamai.and_then(|a| a.ip.as_deref()), req)?;
+        self.check_binding(claims, &scope.ip, akamai.and_then(|a| a.ip.as_deref()), req)?;
         if let Some(max) = claims.max_resolution {
             let lines = self.renditions.iter().find(|(g, _)| g.matches(uri));
             if lines.is_some_and(|(_, l)| *l > max.max_lines()) {
@@ -401,11 +446,10 @@ impl Policy {
     fn check_binding(
         &self,
         claims: &VerifiedClaims,
+        plain: &IpScope,
         akamai_ip: Option<&str>,
         req: &Request<'_>,
     ) -> Result<(), Reason> {
-        let plain = claims.get(&self.ip_claim);
-        let plain = plain.as_deref();
         let bound = claims.get(&self.bind_claim);
         let digest = match bound.as_deref() {
             None => None,
@@ -416,7 +460,7 @@ impl Policy {
         for r in &self.bind_required {
             let bound = match Item::parse(r) {
                 Some(Item::Ip) => {
-                    plain.is_some()
+                    !matches!(plain, IpScope::None)
                         || akamai_ip.is_some()
                         || digest
                             .as_ref()
@@ -431,22 +475,14 @@ impl Policy {
             }
         }
         let client = || ip::parse(req.client_ip).ok_or(Reason::BindingMismatch);
-        if let Some(v) = plain {
-            let list: Vec<&str> = match v {
-                Value::String(s) => alloc::vec![s.as_str()],
-                Value::Array(a) if !a.is_empty() && a.len() <= 32 => a
-                    .iter()
-                    .map(|x| x.as_str().ok_or(Reason::InvalidClaim))
-                    .collect::<Result<_, _>>()?,
-                _ => return Err(Reason::InvalidClaim),
-            };
-            let blocks: Vec<ip::Cidr> = list
-                .iter()
-                .map(|s| ip::Cidr::parse(s).ok_or(Reason::InvalidClaim))
-                .collect::<Result<_, _>>()?;
-            let c = client()?;
-            if !blocks.iter().any(|b| b.contains(c)) {
-                return Err(Reason::BindingMismatch);
+        match plain {
+            IpScope::None => {}
+            IpScope::Invalid => return Err(Reason::InvalidClaim),
+            IpScope::Blocks(blocks) => {
+                let c = client()?;
+                if !blocks.iter().any(|b| b.contains(c)) {
+                    return Err(Reason::BindingMismatch);
+                }
             }
         }
         if let Some(a) = akamai_ip {

@@ -216,6 +216,73 @@ fn cached_path_scope_is_rechecked_against_each_path() {
     }
 }
 
+#[test]
+fn cached_ip_binding_is_rechecked_against_each_client() {
+    // The parsed `ip` blocks are kept with the cached claims: a hit still matches every client.
+    let (mut gate, key) = hs_gate(json!({"binding": {"require": ["ip"]}}));
+    let check = |gate: &mut CachingGate, token: &str, client_ip| {
+        let query = q(token);
+        let r = Request {
+            method: "GET",
+            uri: "/live/ch1/index.m3u8",
+            querystring: &query,
+            client_ip,
+            ..Default::default()
+        };
+        gate.check(&r, NOW).reason().map(|r| r.code())
+    };
+    let bound = key
+        .mint(
+            &json!({"exp": NOW + 100, "ip": ["203.0.113.0/24", "2001:db8::/32"]}),
+            true,
+        )
+        .unwrap();
+    let single = key
+        .mint(&json!({"exp": NOW + 100, "ip": "198.51.100.7"}), true)
+        .unwrap();
+    let before = gate.stats().0;
+    for _ in 0..2 {
+        assert_eq!(check(&mut gate, &bound, "203.0.113.7"), None);
+        assert_eq!(check(&mut gate, &bound, "2001:db8::1"), None);
+        assert_eq!(
+            check(&mut gate, &bound, "198.51.100.7"),
+            Some("binding_mismatch")
+        );
+        assert_eq!(check(&mut gate, &bound, ""), Some("binding_mismatch"));
+        assert_eq!(check(&mut gate, &single, "198.51.100.7"), None);
+        assert_eq!(
+            check(&mut gate, &single, "198.51.100.8"),
+            Some("binding_mismatch")
+        );
+    }
+    assert_eq!(gate.stats().0 - before, 10, "all but two checks were hits");
+    // Errors keep their order on every hit: a missing binding is `missing_claim` (the policy
+    // requires one); a present but unreadable one is `invalid_claim`, whatever the client.
+    let cases = [
+        (json!({"exp": NOW + 100}), "missing_claim"),
+        (json!({"exp": NOW + 100, "ip": []}), "invalid_claim"),
+        (
+            json!({"exp": NOW + 100, "ip": "not-an-address"}),
+            "invalid_claim",
+        ),
+        (
+            json!({"exp": NOW + 100, "ip": ["203.0.113.0/24", 1]}),
+            "invalid_claim",
+        ),
+        (json!({"exp": NOW + 100, "ip": 42}), "invalid_claim"),
+    ];
+    for (claims, want) in cases {
+        let token = key.mint(&claims, true).unwrap();
+        for client in ["203.0.113.7", "198.51.100.7", ""] {
+            assert_eq!(
+                check(&mut gate, &token, client),
+                Some(want),
+                "{claims} {client}"
+            );
+        }
+    }
+}
+
 struct Toggle(Cell<bool>);
 impl RevocationSource for Toggle {
     fn is_revoked(&self, item: &Revocable<'_>) -> Result<bool, Unavailable> {
