@@ -5,14 +5,18 @@
 const raw = require('./playgate_wasm.js');
 const { bindApi, nodeEs384Native } = require('./api.cjs');
 
+// node:crypto is loaded on the first ES384 signature it is handed, not here: loading it is about a
+// fifth of a cold start (≈ 3-4 ms), which gates that never see an ES384 token need not pay. A runtime
+// where it cannot be loaded gets the pure-WebAssembly check (the verifier then answers "undecided").
 let crypto;
-try {
-  crypto = require('node:crypto');
-} catch {
-  crypto = undefined; // a Node-like runtime without it: pure WebAssembly
-}
-const es384 = crypto !== undefined && typeof crypto.verify === 'function' && typeof crypto.createPublicKey === 'function'
-  ? (buffer) => nodeEs384Native(crypto, buffer)
+const lazyCrypto = {
+  createPublicKey: (key) => (crypto ??= require('node:crypto')).createPublicKey(key),
+  // Only called once createPublicKey has succeeded.
+  verify: (algorithm, data, key, signature) => crypto.verify(algorithm, data, key, signature),
+};
+const { isBuiltin } = require('node:module');
+const es384 = typeof isBuiltin !== 'function' || isBuiltin('node:crypto')
+  ? (buffer) => nodeEs384Native(lazyCrypto, buffer)
   : undefined;
 
 module.exports = bindApi(() => raw, { es384 });

@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nodeCrypto from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Gate, SigningKey } from 'playgate';
@@ -174,4 +176,35 @@ test('web entry: no native verifier (WebCrypto is asynchronous); same verdicts i
   assert.equal(gate.nativeCrypto, false);
   assert.equal(gate.check(req(token), now).allow, true);
   assert.equal(web.Gate.fromConfig({ keys: [entry] }, { nativeCrypto: () => false }).check(req(token), now).reason, 'bad_signature');
+});
+
+test('node:crypto is loaded on the first ES384 signature, not at require or config load (cold start)', () => {
+  // A fresh process running a script file (this one has node:crypto already, and so has `node -e`).
+  // `process.moduleLoadList` names every built-in module loaded so far.
+  const probe = `
+const loaded = () => process.moduleLoadList.includes('NativeModule crypto');
+const { Gate, mint } = require(${JSON.stringify(join(ROOT, 'pkg', 'dist', 'node', 'index.cjs'))});
+const config = JSON.parse(process.argv[2]);
+const gate = Gate.fromConfig(config, { cacheSize: 0 });
+const out = { afterLoad: loaded() };
+const req = (t) => ({ method: 'GET', uri: '/a.ts', querystring: 'token=' + t });
+const now = Math.floor(Date.now() / 1000);
+const hs = mint({ kid: 'hs1', alg: 'HS256', secret: config.keys[0].secret }, { exp: now + 60 });
+out.hs = gate.check(req(hs)).reason;
+out.afterHs = loaded();
+out.es = gate.check(req(process.argv[3])).reason;
+out.afterEs = loaded();
+process.stdout.write(JSON.stringify(out));`;
+  const config = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'conformance', 'mixed.config.json'), 'utf8'));
+  // Any well-formed ES384 token for the configured key id: its signature is what makes node:crypto load.
+  const header = b64u(JSON.stringify({ alg: 'ES384', kid: 'ivs-a' }));
+  const token = `${header}.${b64u(JSON.stringify({ exp: 4000000000 }))}.${b64u(Buffer.alloc(96, 7))}`;
+  const dir = mkdtempSync(join(tmpdir(), 'playgate-lazy-crypto-'));
+  try {
+    writeFileSync(join(dir, 'probe.cjs'), probe);
+    const run = execFileSync(process.execPath, [join(dir, 'probe.cjs'), JSON.stringify(config), token], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(run), { afterLoad: false, hs: null, afterHs: false, es: 'bad_signature', afterEs: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
