@@ -3,6 +3,10 @@
 //! JWS carries the signature as raw `R ‖ S` (96 bytes). Anything else, DER included, is refused
 //! before any arithmetic; `r` and `s` must lie in `1..n` (so the all-zero "psychic signature" of
 //! CVE-2022-21449 can never verify).
+//!
+//! Gates verify with `PreparedEs384Key`: `p384`'s arithmetic over precomputed fixed-base tables for
+//! the generator and the key (`table`), the same decision as `p384`'s `VerifyingKey::verify` (held to
+//! it by the tests there). The `jwt-compact` [`Algorithm`] impl below still verifies with `p384`.
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
@@ -74,10 +78,15 @@ impl Algorithm for Es384 {
 /// then shared by every key and gate.
 static GENERATOR_TABLE: OnceBox<table::FixedBase> = OnceBox::new();
 
-/// A configured ES384 key, verified with fixed-base tables ([`table`]): about 75 KB per key (and once
-/// for the generator), built on the key's first verification in Rust, so that a gate whose host
-/// verifies every signature (the npm package on Node) never builds them. A racing first use builds
-/// the table twice and keeps one (`OnceBox`). Clones share the table.
+/// A configured ES384 key, verified with fixed-base tables ([`table`]): 73 KB per key (and once per
+/// process for the generator), built on the key's first verification in Rust, not at load, so that
+/// a gate whose host verifies every signature (the npm package on Node) never builds them and
+/// loading a configuration costs what it did. A table takes about 2.5 ms to build natively and
+/// 7.5 ms in WebAssembly (Node 20, warm), a few verifications' worth: the first pure-wasm
+/// verification of a process pays both tables (measured 29–35 ms against 11–19 ms before, most of
+/// either being the engine's first compilation), each further key's first one its own (~9 ms);
+/// after that a verification is 3.7× faster (`table::timing`, `benches/node/ab.mjs`). A racing
+/// first use builds the table twice and keeps one (`OnceBox`). Clones share the table.
 #[derive(Clone)]
 pub(crate) struct PreparedEs384Key {
     key: VerifyingKey,
