@@ -11,13 +11,13 @@ import { ROOT, CORPUS, writeBudgets } from './corpus.mjs';
 // Targets: issue 3, 120 KiB gzipped "with everything the core has"; issue 8, 100 KiB. Neither is met
 // (JWT HS/ES384 + Akamai + path policy + binding + revocation + the config reader + serde_json's
 // exact float parser; pkg/README.md has the breakdown). They are reported in budgets-npm.json, and the
-// ceilings (about 10 KiB above today's sizes: 185 / 159 KiB in node's gzip -9, with simd128) guard
-// against regressions. Two modules are measured: the
-// full one (web/, node/: gate + minting) and the verify-only one (`playgate/verify`, no `mint`).
+// ceilings guard against regressions: 196 KiB for the full module (web/, node/: gate + minting; 189 KiB
+// on 2026-12-03 in node's gzip -9) and 152 KiB for the verify-only one (`playgate/verify`, no `mint`;
+// 141 KiB, down from 164 KiB that day).
 const WASM_GZIP_TARGET = 120 * 1024;
 const WASM_GZIP_TARGET_ISSUE_8 = 100 * 1024;
 const WASM_GZIP_CEILING = 196 * 1024;
-const VERIFY_WASM_GZIP_CEILING = 168 * 1024;
+const VERIFY_WASM_GZIP_CEILING = 152 * 1024;
 
 const gzipped = (dir) => {
   const wasm = readFileSync(join(ROOT, 'pkg', 'dist', dir, 'playgate_wasm_bg.wasm'));
