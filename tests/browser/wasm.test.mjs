@@ -8,7 +8,8 @@
 // tokens (ES384 signed and verified by the pure-wasm P-384: no node:crypto in a browser) are allowed
 // and tampered ones refused with `bad_signature`.
 // Run through scripts/test.d/70-browser.sh (it installs chromium and builds the package when stale);
-// it prints the counts this file writes to target/browser-wasm.json.
+// it prints the counts this file writes to target/browser-wasm.json; each module's is also a
+// conformance surface, target/conformance/browser-web.json and browser-verify.json.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -18,7 +19,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { dirname, join, resolve, sep, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { loadCases, assertExpected, CORPUS } from '../../pkg/test/corpus.mjs';
+import { loadCases, assertExpected, writeSurface, CORPUS } from '../../pkg/test/corpus.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = join(ROOT, 'pkg', 'dist');
@@ -38,6 +39,8 @@ const caseFiles = readdirSync(CORPUS)
   .filter((f) => f.endsWith('.cases.json') || f.endsWith('.filter-cases.json'))
   .sort();
 const summary = { cases: cases.length, modules: MODULES.length, passed: 0, failed: 0, skipped: 0, skipped_reasons: {}, tokens: 'not run' };
+// Per module, as the conformance surfaces `browser-web` and `browser-verify` (docs/contracts.md §4).
+const surfaces = Object.fromEntries(MODULES.map((m) => [m, { passed: 0, failed: 0, skipped: 0, skipped_reasons: {} }]));
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>playgate wasm</title><link rel="icon" href="data:,">
 <script type="module">
@@ -108,6 +111,7 @@ after(async () => {
   await new Promise((ok) => (server ? server.close(ok) : ok()));
   mkdirSync(dirname(SUMMARY), { recursive: true });
   writeFileSync(SUMMARY, JSON.stringify({ ...summary, user_agent: userAgent ?? null }, null, 2) + '\n');
+  for (const m of MODULES) writeSurface(`browser-${m}`, surfaces[m]);
 });
 
 /**
@@ -211,8 +215,10 @@ for (const m of MODULES) {
         const d = r.decision;
         assertExpected(d, c.expect, d.requestIsNull);
         summary.passed++;
+        surfaces[m].passed++;
       } catch (e) {
         summary.failed++;
+        surfaces[m].failed++;
         throw e;
       }
     });
