@@ -14,8 +14,14 @@ const lazyCrypto = {
   // Only called once createPublicKey has succeeded.
   verify: (algorithm, data, key, signature) => crypto.verify(algorithm, data, key, signature),
 };
-const { isBuiltin } = require('node:module');
-const es384 = typeof isBuiltin !== 'function' || isBuiltin('node:crypto')
+let hasCrypto = true;
+try {
+  const { isBuiltin } = require('node:module');
+  if (typeof isBuiltin === 'function') hasCrypto = isBuiltin('node:crypto');
+} catch {
+  // No node:module to ask: try node:crypto on first use (a failure there means WebAssembly).
+}
+const es384 = hasCrypto
   ? (buffer) => nodeEs384Native(lazyCrypto, buffer)
   : undefined;
 
