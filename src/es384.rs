@@ -106,12 +106,23 @@ impl PreparedEs384Key {
         self.key.to_sec1_point(false).as_bytes().into()
     }
 
-    /// Verifies `sig` over `message`: the same decision as `p384`'s `VerifyingKey::verify`.
-    pub(crate) fn verify(&self, sig: &Es384Signature, message: &[u8]) -> bool {
+    /// The generator's and this key's tables, built now if they are not yet.
+    fn tables(&self) -> (&table::FixedBase, &table::FixedBase) {
         let g = GENERATOR_TABLE.get_or_init(|| Box::new(table::generator()));
         let q = self
             .table
             .get_or_init(|| Box::new(table::FixedBase::new(self.key.as_affine().into())));
+        (g, q)
+    }
+
+    /// Builds the tables now instead of on the first verification ([`crate::Gate::precompute`]).
+    pub(crate) fn precompute(&self) {
+        self.tables();
+    }
+
+    /// Verifies `sig` over `message`: the same decision as `p384`'s `VerifyingKey::verify`.
+    pub(crate) fn verify(&self, sig: &Es384Signature, message: &[u8]) -> bool {
+        let (g, q) = self.tables();
         let (r, s) = sig.0.split_scalars();
         table::verify(g, q, message, &r, &s)
     }
@@ -145,6 +156,27 @@ mod tests {
             "r = s >= n"
         );
         assert!(Es384Signature::from_raw(&[1u8; 96]).is_some());
+    }
+
+    #[test]
+    fn precompute_builds_the_key_table_once_and_verifies_the_same() {
+        let sk = SigningKey::from_slice(&[9u8; 48]).unwrap();
+        let key = PreparedEs384Key::new(VerifyingKey::from(&sk));
+        let sig = Es384Signature::from_raw(&Es384.sign(&sk, b"m").as_bytes()).unwrap();
+        assert!(key.table.get().is_none(), "lazy until asked");
+        key.precompute();
+        let built = key.table.get().map(core::ptr::from_ref);
+        assert!(built.is_some() && GENERATOR_TABLE.get().is_some());
+        key.precompute();
+        assert_eq!(
+            key.table.get().map(core::ptr::from_ref),
+            built,
+            "built once"
+        );
+        assert!(key.verify(&sig, b"m"));
+        assert!(!key.verify(&sig, b"n"));
+        // Clones share the table.
+        assert_eq!(key.clone().table.get().map(core::ptr::from_ref), built);
     }
 
     #[test]

@@ -266,6 +266,15 @@ impl Gate {
         })
     }
 
+    /// Builds the ES384 keys' fixed-base verification tables now (≈ 75 KB per key, and once per
+    /// process for the generator). Otherwise each is built on the first signature its key verifies
+    /// in Rust: ≈ 2.5 ms natively, ≈ 7.5 ms in WebAssembly. Call it where start-up time is cheaper
+    /// than a request's, e.g. in a worker's global scope; a gate whose host verifies every ES384
+    /// signature (the npm package on Node) never needs the tables. Idempotent.
+    pub fn precompute(&self) {
+        self.keys.iter().for_each(PreparedKey::precompute);
+    }
+
     /// Decides one request at time `now` (Unix seconds).
     ///
     /// With a `revocation` section configured this is [`Gate::check_with`] without a filter: requests

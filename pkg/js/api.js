@@ -476,7 +476,8 @@ export function bindApi(raw, host = {}) {
     /**
      * Parses and validates a configuration (object or JSON text). Throws `code: "invalid_config"`.
      * `opts.cacheSize`: verified-token cache entries (default 1024, rounded up to a power of two;
-     * 0 disables the cache).
+     * 0 disables the cache). `opts.nativeCrypto`: see the types. `opts.precompute`: build the ES384
+     * verification tables now rather than on each key's first signature checked in WebAssembly.
      */
     static fromConfig(config, opts = {}) {
       const o = opts === null || opts === undefined ? {} : opts;
@@ -488,7 +489,11 @@ export function bindApi(raw, host = {}) {
       if (typeof native !== 'boolean' && typeof native !== 'function') {
         throw argumentError('opts.nativeCrypto must be a boolean or a verifier function');
       }
+      if (o.precompute !== undefined && typeof o.precompute !== 'boolean') {
+        throw argumentError('opts.precompute must be a boolean');
+      }
       const rawGate = raw().RawGate.fromJson(toJson(config, 'config'), size);
+      if (o.precompute === true) rawGate.precompute();
       if (typeof native === 'function') rawGate.setEs384Verifier(native);
       else if (native && host.es384 !== undefined) rawGate.setEs384Native(host.es384(memoryBuffer));
       return new Gate(secret, rawGate);

@@ -161,6 +161,11 @@ impl RawGate {
         self.es384 = Some(HostEs384::Native(verifier));
     }
 
+    /// Builds the ES384 keys' verification tables now (`playgate::Gate::precompute`).
+    pub fn precompute(&self) {
+        self.gate.gate().precompute();
+    }
+
     /// Whether a host ES384 verifier is installed.
     #[wasm_bindgen(getter, js_name = hasEs384Verifier)]
     pub fn has_es384_verifier(&self) -> bool {

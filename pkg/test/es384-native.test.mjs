@@ -36,12 +36,21 @@ test('Node entry: node:crypto on by default, off on request', () => {
   assert.equal(Gate.fromConfig(cfg, { nativeCrypto: () => true }).nativeCrypto, true);
   for (const bad of [1, 'yes', null, {}]) {
     assert.throws(() => Gate.fromConfig(cfg, { nativeCrypto: bad }), { code: 'invalid_argument' });
+    assert.throws(() => Gate.fromConfig(cfg, { precompute: bad }), { code: 'invalid_argument' });
   }
+  // `precompute` on a gate without ES384 keys has nothing to build.
+  assert.equal(Gate.fromConfig(cfg, { precompute: true }).check({ method: 'GET', uri: '/a.ts' }).reason, 'missing_token');
 });
 
-test('the whole corpus: same verdicts with node:crypto, without it, and the hybrid path is really taken', () => {
+test('the whole corpus: same verdicts with node:crypto, without it (tables built lazily or precomputed), and the hybrid path is really taken', () => {
   const verifier = counting(nodeEs384Verifier(nodeCrypto));
-  const modes = { default: {}, off: { nativeCrypto: false }, counted: { nativeCrypto: verifier } };
+  const modes = {
+    default: {},
+    off: { nativeCrypto: false },
+    // The ES384 tables built when the gate is created rather than on a key's first signature.
+    precomputed: { nativeCrypto: false, precompute: true },
+    counted: { nativeCrypto: verifier },
+  };
   let es384 = 0;
   for (const [mode, opts] of Object.entries(modes)) {
     const gates = new Map();
