@@ -111,9 +111,12 @@ impl PlaygateLayer {
         }
     }
 
-    /// A layer from the JSON configuration every playgate surface reads.
+    /// A layer from the JSON configuration every playgate surface reads, with the ES384 keys'
+    /// verification tables built now ([`Gate::precompute`]) rather than on the first request.
     pub fn from_json(json: &str) -> Result<Self, ConfigError> {
-        Ok(Self::new(Gate::from_json(json)?))
+        let gate = Gate::from_json(json)?;
+        gate.precompute();
+        Ok(Self::new(gate))
     }
 
     /// Where the client IP comes from (default: [`ClientIp::ConnectInfo`]).
