@@ -197,6 +197,15 @@ impl core::fmt::Debug for BindKeys {
     }
 }
 
+/// A binding the policy requires (`binding.require`), read at load.
+#[derive(Clone, Debug)]
+enum Required {
+    /// `ip`: the client address, bound by a plain `ip` claim, an Akamai `ip` field or a digest item.
+    Ip,
+    /// Any other item, bound only by a digest that lists it under this name.
+    Item(String),
+}
+
 /// The prepared policy.
 #[derive(Clone, Debug)]
 pub(crate) struct Policy {
@@ -207,7 +216,7 @@ pub(crate) struct Policy {
     bind_claim: String,
     ip_claim: String,
     bind_keys: BindKeys,
-    bind_required: Vec<String>,
+    bind_required: Vec<Required>,
     renditions: Vec<(Glob, u32)>,
     akamai: Option<AkamaiPolicy>,
 }
@@ -270,14 +279,17 @@ impl Policy {
                         "expected ip, ip/N, country, region, ua, referer, session, header:<name> or query:<name>",
                     ));
                 }
-                let needs_digest = !matches!(Item::parse(r), Some(Item::Ip));
-                if needs_digest && b.keys.is_empty() {
+                let required = match Item::parse(r) {
+                    Some(Item::Ip) => Required::Ip,
+                    _ => Required::Item(r.clone()),
+                };
+                if matches!(required, Required::Item(_)) && b.keys.is_empty() {
                     return Err(ConfigError::new(
                         "binding.keys",
                         "required bindings other than `ip` need a binding key",
                     ));
                 }
-                bind_required.push(r.clone());
+                bind_required.push(required);
             }
         }
         let mut renditions = Vec::new();
@@ -458,17 +470,17 @@ impl Policy {
         };
         // Requirements first: a token that does not bind what the policy demands is incomplete.
         for r in &self.bind_required {
-            let bound = match Item::parse(r) {
-                Some(Item::Ip) => {
+            let bound = match r {
+                Required::Ip => {
                     !matches!(plain, IpScope::None)
                         || akamai_ip.is_some()
                         || digest
                             .as_ref()
                             .is_some_and(|(items, _)| items.iter().any(|(_, i)| i.is_ip()))
                 }
-                _ => digest
+                Required::Item(name) => digest
                     .as_ref()
-                    .is_some_and(|(items, _)| items.iter().any(|(n, _)| n == r)),
+                    .is_some_and(|(items, _)| items.iter().any(|(n, _)| n == name)),
             };
             if !bound {
                 return Err(Reason::MissingClaim);
