@@ -90,20 +90,23 @@ static GENERATOR_TABLE: OnceBox<table::FixedBase> = OnceBox::new();
 #[derive(Clone)]
 pub(crate) struct PreparedEs384Key {
     key: VerifyingKey,
+    /// The SEC1 uncompressed point, what a host verifier is handed.
+    sec1: Box<[u8]>,
     table: Arc<OnceBox<table::FixedBase>>,
 }
 
 impl PreparedEs384Key {
     pub(crate) fn new(key: VerifyingKey) -> Self {
         Self {
+            sec1: key.to_sec1_point(false).as_bytes().into(),
             key,
             table: Arc::new(OnceBox::new()),
         }
     }
 
     /// The SEC1 uncompressed point (for a host verifier).
-    pub(crate) fn sec1(&self) -> Box<[u8]> {
-        self.key.to_sec1_point(false).as_bytes().into()
+    pub(crate) fn sec1(&self) -> &[u8] {
+        &self.sec1
     }
 
     /// The generator's and this key's tables, built now if they are not yet.

@@ -27,9 +27,8 @@ pub(crate) enum KeyMaterial {
     Hs256(Hmac<Sha256>),
     Hs384(Hmac<Sha384>),
     Hs512(Hmac<Sha512>),
-    /// The key (with its lazily built fixed-base table), and its SEC1 uncompressed encoding for a
-    /// host verifier.
-    Es384(PreparedEs384Key, alloc::boxed::Box<[u8]>),
+    /// The key, with its SEC1 encoding for a host verifier and its lazily built fixed-base table.
+    Es384(PreparedEs384Key),
 }
 
 /// A configured key, ready to verify.
@@ -261,7 +260,7 @@ impl PreparedKey {
 
     /// Builds an ES384 key's verification tables now (nothing to do for HMAC keys).
     pub(crate) fn precompute(&self) {
-        if let KeyMaterial::Es384(k, _) = &self.material {
+        if let KeyMaterial::Es384(k) = &self.material {
             k.precompute();
         }
     }
@@ -271,9 +270,9 @@ impl PreparedKey {
             KeyMaterial::Hs256(k) => verify_mac(k, signed, sig),
             KeyMaterial::Hs384(k) => verify_mac(k, signed, sig),
             KeyMaterial::Hs512(k) => verify_mac(k, signed, sig),
-            KeyMaterial::Es384(k, sec1) => match Es384Signature::from_raw(sig) {
+            KeyMaterial::Es384(k) => match Es384Signature::from_raw(sig) {
                 // Length and scalar range are checked here, before any host sees the signature.
-                Some(s) => match host.and_then(|h| h.verify(sec1, signed, sig)) {
+                Some(s) => match host.and_then(|h| h.verify(k.sec1(), signed, sig)) {
                     Some(verdict) => verdict,
                     None => k.verify(&s, signed),
                 },
@@ -284,9 +283,7 @@ impl PreparedKey {
 }
 
 fn es384_material(key: VerifyingKey) -> KeyMaterial {
-    let key = PreparedEs384Key::new(key);
-    let sec1 = key.sec1();
-    KeyMaterial::Es384(key, sec1)
+    KeyMaterial::Es384(PreparedEs384Key::new(key))
 }
 
 /// A keyed MAC state for `secret` (any length is a valid HMAC key; length rules are checked above).
