@@ -146,6 +146,7 @@ struct AkamaiPolicy {
 pub(crate) struct Scope {
     paths: PathScope,
     ip: IpScope,
+    digest: DigestScope,
 }
 
 impl Scope {
@@ -154,6 +155,7 @@ impl Scope {
     pub(crate) const NONE: Scope = Scope {
         paths: PathScope::None,
         ip: IpScope::None,
+        digest: DigestScope::None,
     };
 }
 
@@ -178,6 +180,22 @@ enum IpScope {
     Invalid,
     /// The blocks the client's address must fall in.
     Blocks(Arc<[ip::Cidr]>),
+}
+
+/// A token's digest binding (the `bind` claim, `{"v": [items], "mac": "<base64url>"}`).
+#[derive(Clone, Debug)]
+enum DigestScope {
+    /// No such claim.
+    None,
+    /// Present but not that shape, an unknown or repeated item, a bad `mac`: `invalid_claim`
+    /// (before the binding requirements are checked, as before caching).
+    Invalid,
+    /// The item names, in the token's order (each valid for [`Item::parse`], none repeated), and
+    /// the MAC the request's values must reproduce.
+    Bound {
+        names: Arc<[String]>,
+        tag: Arc<[u8]>,
+    },
 }
 
 /// What an Akamai token scopes beyond its time fields.
@@ -411,7 +429,17 @@ impl Policy {
             Some(Value::Array(a)) if !a.is_empty() && a.len() <= 32 => blocks(a),
             Some(_) => IpScope::Invalid,
         };
-        Scope { paths, ip }
+        let digest = match claims.get(&self.bind_claim).as_deref() {
+            None => DigestScope::None,
+            Some(Value::Object(o)) => {
+                digest_parts(o).map_or(DigestScope::Invalid, |(items, tag)| DigestScope::Bound {
+                    names: items.iter().map(|(n, _)| String::from(*n)).collect(),
+                    tag: tag.into(),
+                })
+            }
+            Some(_) => DigestScope::Invalid,
+        };
+        Scope { paths, ip, digest }
     }
 
     /// Path normalisation, scope, binding and resolution. Rewrites `uri` to its normal form
@@ -445,7 +473,7 @@ impl Policy {
                 return Err(Reason::PathNotAllowed);
             }
         }
-        self.check_binding(claims, &scope.ip, akamai.and_then(|a| a.ip.as_deref()), req)?;
+        self.check_binding(claims, scope, akamai.and_then(|a| a.ip.as_deref()), req)?;
         if let Some(max) = claims.max_resolution {
             let lines = self.renditions.iter().find(|(g, _)| g.matches(uri));
             if lines.is_some_and(|(_, l)| *l > max.max_lines()) {
@@ -458,15 +486,22 @@ impl Policy {
     fn check_binding(
         &self,
         claims: &VerifiedClaims,
-        plain: &IpScope,
+        scope: &Scope,
         akamai_ip: Option<&str>,
         req: &Request<'_>,
     ) -> Result<(), Reason> {
-        let bound = claims.get(&self.bind_claim);
-        let digest = match bound.as_deref() {
-            None => None,
-            Some(Value::Object(o)) => Some(digest_parts(o)?),
-            Some(_) => return Err(Reason::InvalidClaim),
+        let plain = &scope.ip;
+        // The digest's items, parsed again from their cached names (valid by construction).
+        let digest = match &scope.digest {
+            DigestScope::None => None,
+            DigestScope::Invalid => return Err(Reason::InvalidClaim),
+            DigestScope::Bound { names, tag } => Some((
+                names
+                    .iter()
+                    .filter_map(|n| Item::parse(n).map(|i| (n.as_str(), i)))
+                    .collect::<Vec<_>>(),
+                tag,
+            )),
         };
         // Requirements first: a token that does not bind what the policy demands is incomplete.
         for r in &self.bind_required {
@@ -514,7 +549,7 @@ impl Policy {
             }
             let msg = binding::message(values.iter().map(|(n, v)| (*n, v.as_str())))
                 .ok_or(Reason::BindingMismatch)?;
-            if !binding::verify(&self.bind_keys.0, &msg, &tag) {
+            if !binding::verify(&self.bind_keys.0, &msg, tag) {
                 return Err(Reason::BindingMismatch);
             }
         }

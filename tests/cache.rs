@@ -2,6 +2,7 @@
 //! cache per config (the second pass served from the cache) gives the expected verdicts, and a cached
 //! token is still re-checked against the clock, the request and revocation.
 
+use playgate::binding::digest_claim;
 use playgate::config::Alg;
 use playgate::event::OwnedRequest;
 use playgate::mint::SigningKey;
@@ -278,6 +279,58 @@ fn cached_ip_binding_is_rechecked_against_each_client() {
                 check(&mut gate, &token, client),
                 Some(want),
                 "{claims} {client}"
+            );
+        }
+    }
+}
+
+#[test]
+fn cached_digest_binding_is_rechecked_against_each_request() {
+    // The `bind` claim's items and MAC are kept with the cached claims; every hit recomputes the
+    // MAC over that request's values.
+    const BIND_KEY: [u8; 32] = [9; 32];
+    let (mut gate, key) =
+        hs_gate(json!({"binding": {"keys": ["CQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQk"]}}));
+    let bind = digest_claim(&BIND_KEY, &[("country", "SE"), ("ip/24", "203.0.113.7")]).unwrap();
+    let token = key
+        .mint(&json!({"exp": NOW + 100, "bind": bind}), true)
+        .unwrap();
+    let mut check = |token: &str, country: &'static str, client_ip| {
+        let query = q(token);
+        let headers = [("cloudfront-viewer-country", country)];
+        let r = Request {
+            method: "GET",
+            uri: "/live/ch1/index.m3u8",
+            querystring: &query,
+            headers: &headers,
+            client_ip,
+            ..Default::default()
+        };
+        gate.check(&r, NOW).reason().map(|r| r.code())
+    };
+    for _ in 0..2 {
+        assert_eq!(check(&token, "SE", "203.0.113.7"), None);
+        assert_eq!(check(&token, "SE", "203.0.113.200"), None, "same /24");
+        assert_eq!(check(&token, "NO", "203.0.113.7"), Some("binding_mismatch"));
+        assert_eq!(
+            check(&token, "SE", "198.51.100.7"),
+            Some("binding_mismatch")
+        );
+    }
+    // An unreadable `bind` claim is `invalid_claim` on every hit.
+    for bind in [
+        json!({"v": ["country"]}),
+        json!({"v": ["nope"], "mac": "AA"}),
+        json!("x"),
+    ] {
+        let token = key
+            .mint(&json!({"exp": NOW + 100, "bind": bind}), true)
+            .unwrap();
+        for _ in 0..2 {
+            assert_eq!(
+                check(&token, "SE", "203.0.113.7"),
+                Some("invalid_claim"),
+                "{bind}"
             );
         }
     }
