@@ -148,9 +148,12 @@ const notYet = Object.fromEntries(NOT_YET.map((k) => [k, (at, v) => v]));
 // will read them.
 const globOf = (() => {
   const t = fs.readFileSync(TEMPLATE, 'utf8');
+  // `const name = (...) => expr;` on one line, or `const name = (...) => {` … `};`.
   const src = (name) => {
-    const i = t.indexOf(`\nfunction ${name}(`);
-    return t.slice(i, t.indexOf('\n}\n', i) + 3);
+    const i = t.indexOf(`\nconst ${name} = `);
+    if (i < 0) throw new Error(`template: no helper ${name}`);
+    const eol = t.indexOf('\n', i + 1);
+    return t.slice(i, t[eol - 1] === '{' ? t.indexOf('\n};\n', i) + 4 : eol + 1);
   };
   return new Function(`const MAL = 'bad';${['str', 'len', 'blen', 'canon', 'norm', 'glob'].map(src).join('')}return glob;`)();
 })();

@@ -27,6 +27,267 @@ const RN = ' bad_request missing_token malformed_token forbidden_header algorith
 const BR = 1, MT = 2, MAL = 3, FH = 4, AM = 5, UK = 6, BS = 7, MC = 8, INV = 9, EXPIRED = 10, NYV = 11, LTL = 12, CM = 13, OM = 14, PNA = 15, BM = 16, RNA = 17, RV = 18, RU = 19;
 const CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:strict-origin-enforcement', SU = 'aws:single-use-uuid', VI = 'aws:viewer-id', VV = 'aws:viewer-session-version', MR = 'aws:maximum-resolution', J = { format: 'json' }, isA = Array.isArray;
 
+// Helpers are arrow functions in consts, not function declarations: ~16 bytes less each once minified.
+// They come before the async functions that use them (handler, check, rev, edge, kv: declarations,
+// since runtime 2.0 has no async closures): njs 0.7 throws "cannot access variable before
+// initialization" when a `let`/`const` initializer names (without calling it) a const declared
+// further down the file, e.g. `const f = [[Q, 'token']]` above `const Q = ...`.
+//#if revocation
+// SHA-256 of the parts in order (strings as UTF-8).
+const sha = p => p.reduce((h, x) => h.update(x), crypto.createHash('sha256')).digest();
+//#endif
+// Decimal without leading zeros, at most 3 digits.
+const HEX = 'hex', DN = /^(0|[1-9]\d{0,2})$/, MP = '0'.repeat(80) + '1'.repeat(16), CV = 'cloudfront-viewer-country', HDR = { country: CV, region: CV + '-region', ua: 'user-agent', referer: 'referer' };
+// A binding item name (src/binding.rs Item::parse).
+const item = x => /^(ip(\/(0|[1-9]\d?|1[01]\d|12[0-8]))?|session|country|region|ua|referer|header:[a-z0-9_-]+|query:[!-$'-<>-~]+)$/.test(x);
+// IP text (src/ip.rs) → bit string ('0'/'1', 32 or 128 long), IPv4-mapped IPv6 folded to IPv4 unless
+// `nf`; undefined when invalid.
+const ip = (s, nf) => {
+    if (!s.includes(':')) return v4(s);
+    // (Without `::`, d[1] is undefined: an empty tail.)
+    const d = s.split('::'), h = gr(d[0], len(d) < 2), t = gr(d[1], 1);
+    if (len(d) > 2 || h === undefined || t === undefined || (len(d) < 2 ? len(h) != 128 : len(h) + len(t) > 112)) return;
+    const b = h + '0'.repeat(128 - len(h) - len(t)) + t;
+    return !nf && b.startsWith(MP) ? b.slice(96) : b;
+};
+const v4 = s => {
+    const p = s.split('.');
+    if (len(p) == 4 && p.every(x => DN.test(x) && x < 256)) return p.map(x => bits(x, 8)).join('');
+};
+const bits = (v, n) => (+v + (1 << n)).toString(2).slice(1);
+// Colon-separated hex groups → bits; with `v`, the last group may be a dotted IPv4 address.
+const gr = (s, v) => {
+    const a = s ? s.split(':') : [], o = a.map((g, i) => (v && i == len(a) - 1 && v4(g)) || (/^[\da-f]{1,4}$/i.test(g) && bits(parseInt(g, 16), 16)));
+    if (o.every(x => x)) return o.join('');
+};
+// `addr` or `addr/len` → [network prefix bits, address length] (src/ip.rs Cidr::parse).
+const cidr = s => {
+    const i = s.indexOf('/'), l = s.slice(i + 1);
+    // (Without `/N`, n = 128 takes the whole address, IPv4 or IPv6.)
+    let a = ip(s.split('/')[0], 1), n = i < 0 ? 128 : +l;
+    if (!a || (i >= 0 && (!DN.test(l) || n > len(a)))) return;
+    if (a.startsWith(MP) && n >= 96) a = a.slice(96), n -= 96;
+    return [a.slice(0, n), len(a)];
+};
+//#if bind_digest
+// Canonical text of the first `n` bits: dotted IPv4; RFC 5952 IPv6 (lowercase, the first longest run
+// of >= 2 zero groups as `::`).
+const ipt = (a, n) => {
+    const g = (a.slice(0, n) + '0'.repeat(128)).slice(0, len(a)).match(len(a) > 32 ? /.{16}/g : /.{8}/g).map(x => parseInt(x, 2));
+    let bs = 0, bl = 0, r = 0;
+    if (len(a) == 32) return g.join('.');
+    g.forEach((v, i) => {
+        r = v ? 0 : r + 1;
+        if (r > bl) bl = r, bs = i - r + 1;
+    });
+    // The run becomes one empty group (`1::2`), with one more colon at either end (`::1`, `1::`, `::`).
+    const x = g.map(v => v.toString(16));
+    if (bl > 1) x.splice(bs, bl, (bs ? '' : ':') + (bs + bl < 8 ? '' : ':'));
+    return x.join(':');
+};
+//#endif
+// src/path.rs: escapes of unreserved characters decoded, the rest upper-cased; encoded separators,
+// backslashes, control characters (raw or encoded) and bad escapes throw.
+const canon = s => {
+    if (/[\x00-\x1f\x7f\\]|%(?![\da-f]{2})|%(2f|5c|[01]|7f)/i.test(s)) throw MAL;
+    return s.replace(/%(..)/g, (m, h) => {
+        const c = String.fromCharCode(parseInt(h, 16));
+        return /[\w.~-]/.test(c) ? c : m.toUpperCase();
+    });
+};
+// The normal form of a path (dot segments resolved, runs of `/` collapsed); throws when there is none.
+const norm = r => {
+    if (r[0] != '/') throw MAL;
+    const st = [];
+    let tl;
+    // (The first segment, before the leading `/`, is empty: it changes nothing.)
+    canon(r).split('/').forEach(x => {
+        tl = !x || x == '.' || x == '..';
+        if (x == '..') {
+            // (Segments on the stack are never empty.)
+            if (!st.pop()) throw MAL;
+        } else if (!tl) st.push(x);
+    });
+    return '/' + st.join('/') + (tl && len(st) ? '/' : '');
+};
+// A scope glob → its segments (1 = `**`); throws when invalid.
+const glob = p => {
+    if (!str(p) || blen(p) > 1024) throw MAL;
+    const b = norm(p).slice(1), s = b ? b.split('/').map(x => x == '**' ? 1 : x.includes('**') ? glob() : x) : [1];
+    // A trailing `/` (an empty last segment; norm() leaves no other) is `**`.
+    s.push(s.pop() || 1);
+    return s;
+};
+const gm = (g, p) => wc(g, p.slice(1).split('/'), x => x === 1, (x, y) => x === 1 || gt(x, y));
+// `*` any run, `?` one character (code point), within one text.
+const gt = (p, t) => wc(cps(p), cps(t), x => x == '*', (x, y) => x == '?' || x == y);
+// Code points (njs 0.7 has no Array.from; its strings are UTF-8, so the pair branch is V8's).
+const cps = s => s.match(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g) || [];
+const wc = (p, s, st, one) => {
+    let i = 0, j = 0, sp = -1, ss = 0;
+    while (j < s.length) {
+        if (i < p.length && st(p[i])) {
+            sp = i++;
+            ss = j;
+        } else if (i < p.length && one(p[i], s[j])) i++, j++;
+        else if (sp < 0) return false;
+        else i = sp + 1, j = ++ss;
+    }
+    while (i < p.length) if (!st(p[i++])) return false;
+    return true;
+};
+// An own member's value (never an inherited one such as `constructor`).
+const own = (o, k) => ({}).hasOwnProperty.call(o, k) ? o[k] : undefined;
+
+//#if query
+// ?name=<token>, percent-decoded once; the parameter is dropped before forwarding.
+const Q = (q, n) => {
+    const v = one(q.querystring, n);
+    if (!str(v)) return v;
+    try {
+        return { t: decodeURIComponent(v), n: n };
+    } catch (e) {
+        return 0;
+    }
+};
+//#endif
+//#if cookie
+const C = (q, n) => tok(one(q.cookies, n));
+//#endif
+//#if bearer
+const B = q => {
+    // `Bearer` (any ASCII case), then the first space, then the token (trimmed).
+    const v = one(q.headers, 'authorization');
+    return v && lc(v.slice(0, 7)) == 'bearer ' ? { t: tr(v.slice(7)) } : v === 0 ? 0 : undefined;
+};
+//#endif
+//#if header
+// A request header's whole value (trimmed), e.g. `x-playgate-token`.
+const X = (q, n) => {
+    const v = one(q.headers, n);
+    return tok(v && tr(v));
+};
+//#endif
+//#if path
+// First path segment `h.p.s` or `<sessionId>.h.p.s`; the segment is removed before forwarding.
+const P = q => {
+    const s = q.uri.split('/')[1], u = q.uri.slice(len(s) + 1) || '/', d = s.split('.');
+    return len(d) == 3 ? { t: s, u: u } : len(d) == 4 ? { t: s.slice(len(d[0]) + 1), u: u, s: d[0] } : undefined;
+};
+//#endif
+
+//#if cookie_or_header
+const tok = v => str(v) ? { t: v } : v;
+//#endif
+// {value, multiValue?} entry → its values.
+const vals = e => {
+    const m = e && e.multiValue;
+    return m && len(m) ? m.map(x => x.value) : [e && e.value];
+};
+// The single value of a query parameter, header or cookie: undefined when absent, 0 when repeated.
+const one = (o, n) => {
+    if (!o || own(o, n) === undefined) return;
+    const v = vals(o[n]);
+    return len(v) > 1 ? 0 : v[0];
+};
+const str = v => typeof v == 'string';
+// (A helper: `len(x)` is 4 bytes shorter than `x.length` once minified, at every use.)
+// Buffer.from (a helper for the same reason).
+const bf = (x, e) => Buffer.from(x, e);
+const len = x => x.length;
+const blen = s => Buffer.byteLength(s);
+// ASCII-only lowercase (Rust's eq_ignore_ascii_case). A string is ASCII iff its UTF-8 length is its
+// length; regexes are slow in njs (one here made a request ~12% slower), so the common case avoids them.
+const lc = s => blen(s) == len(s) ? s.toLowerCase() : s.replace(/[A-Z]+/g, m => m.toLowerCase());
+// Rust's str::trim: Unicode White_Space, which has U+0085 but not U+FEFF, unlike JS's trim.
+// Characters are tested only at the ends (usually one each), with JS's own trim, which has U+FEFF and
+// not U+0085.
+const tr = s => {
+    let i = 0, j = len(s);
+    while (i < j && ws(s[i])) i++;
+    while (j > i && ws(s[j - 1])) j--;
+    return s.slice(i, j);
+};
+const ws = c => c != '\ufeff' && !(c != '\x85' && c.trim());
+// Strict base64url: URL alphabet, no padding, canonical trailing bits. The decoder skips or accepts
+// anything else (`+/=`, spaces), so only a canonical encoding survives the round trip.
+const b64 = s => {
+    const b = bf(s, 'base64url');
+    if (b.toString('base64url') == s) return b;
+};
+// A JSON object as the core accepts it → [object, {top-level member: raw number text}]. Refuses what
+// JSON.parse lets through but serde_json does not: invalid UTF-8, duplicate members (at any depth,
+// compared after unescaping), lone surrogate escapes, nesting deeper than 127, numbers out of f64 range.
+const js = s => {
+    const b = b64(s);
+    if (!b) return;
+    // Valid UTF-8 only: invalid bytes become U+FFFD, which does not encode back to them.
+    const t = b.toString();
+    if (!bf(t).equals(b)) return;
+    let v;
+    try {
+        v = JSON.parse(t);
+    } catch (e) {
+        return;
+    }
+    if (t.includes('\\u') && /\\ud[89a-f]/i.test(t.replace(/\\\\/g, '').replace(/\\ud[89ab]..\\ud[c-f]../gi, ''))) return;
+    const k = t.match(/"(?:[^"\\]|\\.)*"|[^\s"{}\[\]:,]+|[{}\[\]:]/g), st = [], raw = {};
+    // An object: its first token is `{`.
+    if (k[0] != '{') return;
+    // (Character tests, not regexes, in the loop: njs runs a regex test in microseconds.)
+    for (let i = 0; i < k.length; i++) {
+        const x = k[i], o = st[st.length - 1], c = x[0];
+        if (c == '{' || c == '[') {
+            if (st.push(c == '{' ? {} : 0) > 127) return;
+        } else if (c == '}' || c == ']') st.pop();
+        else if (k[i + 1] == ':') {
+            const m = '$' + name(x);
+            if (o[m]) return;
+            o[m] = 1;
+        } else if (c >= '-' && c <= '9') {
+            // A number (no other token of valid JSON starts with `-` to `9`; `:` is after `9`).
+            if (!isFinite(x)) return;
+            if (st.length == 1) raw[name(k[i - 2])] = x;
+        }
+    }
+    return [v, raw];
+};
+// A member name literal, unescaped.
+const name = x => x.includes('\\') ? JSON.parse(x) : x.slice(1, -1);
+//#if i64
+// serde_json's as_i64: an integer literal (not -0, no fraction or exponent) within i64.
+const i64 = x => {
+    const d = x && /^(0|-?[1-9]\d*)$/.test(x) && x.replace('-', '');
+    return d && (len(d) < 19 || (len(d) == 19 && d <= '922337203685477580' + (x[0] == '-' ? 8 : 7)));
+};
+//#endif
+// HMAC-SHA256 (`a`: the Akamai algorithm) compared in constant time (no timingSafeEqual in CloudFront Functions).
+const mac = (k, d, s, a) => {
+//#if akamai
+    const h = (a ? crypto.createHmac(__AKAMAI_ALG__, k) : crypto.createHmac('sha256', k)).update(d).digest();
+//#endif
+//#if !akamai
+    const h = crypto.createHmac('sha256', k).update(d).digest();
+//#endif
+    let x = len(h) ^ len(s);
+    for (let i = 0; i < h.length; i++) x |= h[i] ^ s[i];
+    return !x;
+};
+// Is the Origin header `o` (a string, else absent) one of the comma-separated `list` entries (`*`,
+// exact, `scheme://*.host`)? `*` allows any origin, an absent one too.
+const origin = (list, o) => {
+    // Compared lowercased (ASCII only): `e == o` is the exact match, scheme and host alike; an absent
+    // or empty Origin is a space, which no trimmed entry equals. `a`: where the entry's host starts.
+    o = str(o) && lc(tr(o)) || ' ';
+    return list.split(',').some(e => {
+        e = lc(tr(e));
+        const a = e.indexOf('://') + 3, sf = e.slice(a + 1), l = o.slice(a, -len(sf));
+        // `scheme://*.suffix`: the same `scheme://` first in the Origin, then a non-empty label `l`
+        // (no `/`, `:`, `@`), then `.suffix` at the end.
+        return e == '*' || e == o || (a > 2 && e[a] == '*' && sf[0] == '.' && o.startsWith(e.slice(0, a)) && o.endsWith(sf) && l && !/[\/:@]/.test(l));
+    });
+};
+
 async function handler(event) {
     // Inside the try: even an event without a request is a denial, never an exception.
     let q, r;
@@ -254,14 +515,14 @@ async function rev(c, raw, f, now) {
     const h = await kv('pg:h', J);
     if (h === undefined || h.v !== 1 || now - h.created > __REV_MAX_AGE__) return U;
     // digest = SHA-256("pgr1" ‖ seed ‖ kind ‖ payload); the kind byte leads each item. (70677231: "pgr1")
-    const w = h.log2_block_bits, pf = bf('70677231' + h.seed, 'hex'), dg = b => sha([pf].concat(b));
+    const w = h.log2_block_bits, pf = bf('70677231' + h.seed, HEX), dg = b => sha([pf].concat(b));
     for (let i = 0; i < it.length; i++) {
         d = dg(it[i]);
         const bl = d.readUInt32BE(0) % h.blocks;
         x = await kv(h.block_prefix + bl);
         const r = bf(x || '', 'base64'), n = len(r) - 16;
         // Framed block: "PGRB", version 1, lineage, index, serial, bits, SHA-256[0..16] of the rest.
-        if (n != 22 + (1 << w) / 8 || sha([r.slice(0, n)]).toString('hex', 0, 16) != r.toString('hex', n) || r.toString('hex', 0, 14) != '504752420001' + h.lineage || r.readUInt32BE(14) != bl) {
+        if (n != 22 + (1 << w) / 8 || sha([r.slice(0, n)]).toString(HEX, 0, 16) != r.toString(HEX, n) || r.toString(HEX, 0, 14) != '504752420001' + h.lineage || r.readUInt32BE(14) != bl) {
             u = 1;
             continue;
         }
@@ -276,14 +537,10 @@ async function rev(c, raw, f, now) {
         const a = bf(c[CA]);
         d = dg([bf([118, len(a) >> 8, len(a) & 255]), a, c[VI]]);
         // Absent: not revoked.
-        x = await kv('pg:v:' + d.toString('hex', 0, 16));
+        x = await kv('pg:v:' + d.toString(HEX, 0, 16));
         if (x && (c[VV] || 0) <= +x.split(',')[0]) return RV;
     }
     return u ? U : 0;
-}
-// SHA-256 of the parts in order (strings as UTF-8).
-function sha(p) {
-    return p.reduce((h, x) => h.update(x), crypto.createHash('sha256')).digest();
 }
 //#endif
 //#if akamai
@@ -299,10 +556,10 @@ async function edge(t, url) {
         const m = /^(ip|acl|id|data|(?:st|exp)(?==\d{1,19}$))=([\s\S]+)$/.exec(x), k = m && m[1];
         return !m || o[k] || !(o[k] = m[2]);
     })) return MAL;
-    const tag = bf(h[2], 'hex');
+    const tag = bf(h[2], HEX);
     if (len(tag) != __AKAMAI_TAG__) return BS;
     const ks = await kv('akamai', J);
-    if (ks === undefined || !ks.keys.some(k => mac(bf(k, 'hex'), sg + (o.acl ? '' : '~url=' + url) + (ks.salt ? '~salt=' + ks.salt : ''), tag, 1))) return BS;
+    if (ks === undefined || !ks.keys.some(k => mac(bf(k, HEX), sg + (o.acl ? '' : '~url=' + url) + (ks.salt ? '~salt=' + ks.salt : ''), tag, 1))) return BS;
     if (!o.exp) return MC;
     // (`akamai:id` undefined without `id`: read through own(), the same as absent.)
     const c = { exp: +o.exp, '': o, 'akamai:id': o.id };
@@ -311,116 +568,6 @@ async function edge(t, url) {
 }
 //#endif
 
-// Decimal without leading zeros, at most 3 digits.
-const DN = /^(0|[1-9]\d{0,2})$/, MP = '0'.repeat(80) + '1'.repeat(16), CV = 'cloudfront-viewer-country', HDR = { country: CV, region: CV + '-region', ua: 'user-agent', referer: 'referer' };
-// A binding item name (src/binding.rs Item::parse).
-function item(x) {
-    return /^(ip(\/(0|[1-9]\d?|1[01]\d|12[0-8]))?|session|country|region|ua|referer|header:[a-z0-9_-]+|query:[!-$'-<>-~]+)$/.test(x);
-}
-// IP text (src/ip.rs) → bit string ('0'/'1', 32 or 128 long), IPv4-mapped IPv6 folded to IPv4 unless
-// `nf`; undefined when invalid.
-function ip(s, nf) {
-    if (!s.includes(':')) return v4(s);
-    // (Without `::`, d[1] is undefined: an empty tail.)
-    const d = s.split('::'), h = gr(d[0], len(d) < 2), t = gr(d[1], 1);
-    if (len(d) > 2 || h === undefined || t === undefined || (len(d) < 2 ? len(h) != 128 : len(h) + len(t) > 112)) return;
-    const b = h + '0'.repeat(128 - len(h) - len(t)) + t;
-    return !nf && b.startsWith(MP) ? b.slice(96) : b;
-}
-function v4(s) {
-    const p = s.split('.');
-    if (len(p) == 4 && p.every(x => DN.test(x) && x < 256)) return p.map(x => bits(x, 8)).join('');
-}
-function bits(v, n) {
-    return (+v + (1 << n)).toString(2).slice(1);
-}
-// Colon-separated hex groups → bits; with `v`, the last group may be a dotted IPv4 address.
-function gr(s, v) {
-    const a = s ? s.split(':') : [], o = a.map((g, i) => (v && i == len(a) - 1 && v4(g)) || (/^[\da-f]{1,4}$/i.test(g) && bits(parseInt(g, 16), 16)));
-    if (o.every(x => x)) return o.join('');
-}
-// `addr` or `addr/len` → [network prefix bits, address length] (src/ip.rs Cidr::parse).
-function cidr(s) {
-    const i = s.indexOf('/'), l = s.slice(i + 1);
-    // (Without `/N`, n = 128 takes the whole address, IPv4 or IPv6.)
-    let a = ip(s.split('/')[0], 1), n = i < 0 ? 128 : +l;
-    if (!a || (i >= 0 && (!DN.test(l) || n > len(a)))) return;
-    if (a.startsWith(MP) && n >= 96) a = a.slice(96), n -= 96;
-    return [a.slice(0, n), len(a)];
-}
-//#if bind_digest
-// Canonical text of the first `n` bits: dotted IPv4; RFC 5952 IPv6 (lowercase, the first longest run
-// of >= 2 zero groups as `::`).
-function ipt(a, n) {
-    const g = (a.slice(0, n) + '0'.repeat(128)).slice(0, len(a)).match(len(a) > 32 ? /.{16}/g : /.{8}/g).map(x => parseInt(x, 2));
-    let bs = 0, bl = 0, r = 0;
-    if (len(a) == 32) return g.join('.');
-    g.forEach((v, i) => {
-        r = v ? 0 : r + 1;
-        if (r > bl) bl = r, bs = i - r + 1;
-    });
-    // The run becomes one empty group (`1::2`), with one more colon at either end (`::1`, `1::`, `::`).
-    const x = g.map(v => v.toString(16));
-    if (bl > 1) x.splice(bs, bl, (bs ? '' : ':') + (bs + bl < 8 ? '' : ':'));
-    return x.join(':');
-}
-//#endif
-// src/path.rs: escapes of unreserved characters decoded, the rest upper-cased; encoded separators,
-// backslashes, control characters (raw or encoded) and bad escapes throw.
-function canon(s) {
-    if (/[\x00-\x1f\x7f\\]|%(?![\da-f]{2})|%(2f|5c|[01]|7f)/i.test(s)) throw MAL;
-    return s.replace(/%(..)/g, (m, h) => {
-        const c = String.fromCharCode(parseInt(h, 16));
-        return /[\w.~-]/.test(c) ? c : m.toUpperCase();
-    });
-}
-// The normal form of a path (dot segments resolved, runs of `/` collapsed); throws when there is none.
-function norm(r) {
-    if (r[0] != '/') throw MAL;
-    const st = [];
-    let tl;
-    // (The first segment, before the leading `/`, is empty: it changes nothing.)
-    canon(r).split('/').forEach(x => {
-        tl = !x || x == '.' || x == '..';
-        if (x == '..') {
-            // (Segments on the stack are never empty.)
-            if (!st.pop()) throw MAL;
-        } else if (!tl) st.push(x);
-    });
-    return '/' + st.join('/') + (tl && len(st) ? '/' : '');
-}
-// A scope glob → its segments (1 = `**`); throws when invalid.
-function glob(p) {
-    if (!str(p) || blen(p) > 1024) throw MAL;
-    const b = norm(p).slice(1), s = b ? b.split('/').map(x => x == '**' ? 1 : x.includes('**') ? glob() : x) : [1];
-    // A trailing `/` (an empty last segment; norm() leaves no other) is `**`.
-    s.push(s.pop() || 1);
-    return s;
-}
-function gm(g, p) {
-    return wc(g, p.slice(1).split('/'), x => x === 1, (x, y) => x === 1 || gt(x, y));
-}
-// `*` any run, `?` one character (code point), within one text.
-function gt(p, t) {
-    return wc(cps(p), cps(t), x => x == '*', (x, y) => x == '?' || x == y);
-}
-// Code points (njs 0.7 has no Array.from; its strings are UTF-8, so the pair branch is V8's).
-function cps(s) {
-    return s.match(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g) || [];
-}
-function wc(p, s, st, one) {
-    let i = 0, j = 0, sp = -1, ss = 0;
-    while (j < s.length) {
-        if (i < p.length && st(p[i])) {
-            sp = i++;
-            ss = j;
-        } else if (i < p.length && one(p[i], s[j])) i++, j++;
-        else if (sp < 0) return false;
-        else i = sp + 1, j = ++ss;
-    }
-    while (i < p.length) if (!st(p[i++])) return false;
-    return true;
-}
 // A KeyValueStore entry (`o`: {format}), or undefined when it is absent or unreadable.
 async function kv(k, o) {
     let v;
@@ -429,175 +576,4 @@ async function kv(k, o) {
     } catch (e) {
     }
     return v;
-}
-// An own member's value (never an inherited one such as `constructor`).
-function own(o, k) {
-    return {}.hasOwnProperty.call(o, k) ? o[k] : undefined;
-}
-
-//#if query
-// ?name=<token>, percent-decoded once; the parameter is dropped before forwarding.
-function Q(q, n) {
-    const v = one(q.querystring, n);
-    if (!str(v)) return v;
-    try {
-        return { t: decodeURIComponent(v), n: n };
-    } catch (e) {
-        return 0;
-    }
-}
-//#endif
-//#if cookie
-function C(q, n) {
-    return tok(one(q.cookies, n));
-}
-//#endif
-//#if bearer
-function B(q) {
-    // `Bearer` (any ASCII case), then the first space, then the token (trimmed).
-    const v = one(q.headers, 'authorization');
-    return v && lc(v.slice(0, 7)) == 'bearer ' ? { t: tr(v.slice(7)) } : v === 0 ? 0 : undefined;
-}
-//#endif
-//#if header
-// A request header's whole value (trimmed), e.g. `x-playgate-token`.
-function X(q, n) {
-    const v = one(q.headers, n);
-    return tok(v && tr(v));
-}
-//#endif
-//#if path
-// First path segment `h.p.s` or `<sessionId>.h.p.s`; the segment is removed before forwarding.
-function P(q) {
-    const s = q.uri.split('/')[1], u = q.uri.slice(len(s) + 1) || '/', d = s.split('.');
-    return len(d) == 3 ? { t: s, u: u } : len(d) == 4 ? { t: s.slice(len(d[0]) + 1), u: u, s: d[0] } : undefined;
-}
-//#endif
-
-//#if cookie_or_header
-function tok(v) {
-    return str(v) ? { t: v } : v;
-}
-//#endif
-// {value, multiValue?} entry → its values.
-function vals(e) {
-    const m = e && e.multiValue;
-    return m && len(m) ? m.map(x => x.value) : [e && e.value];
-}
-// The single value of a query parameter, header or cookie: undefined when absent, 0 when repeated.
-function one(o, n) {
-    if (!o || own(o, n) === undefined) return;
-    const v = vals(o[n]);
-    return len(v) > 1 ? 0 : v[0];
-}
-function str(v) {
-    return typeof v == 'string';
-}
-// (A helper: `len(x)` is 4 bytes shorter than `x.length` once minified, at every use.)
-// Buffer.from (a helper for the same reason).
-function bf(x, e) {
-    return Buffer.from(x, e);
-}
-function len(x) {
-    return x.length;
-}
-function blen(s) {
-    return Buffer.byteLength(s);
-}
-// ASCII-only lowercase (Rust's eq_ignore_ascii_case). A string is ASCII iff its UTF-8 length is its
-// length; regexes are slow in njs (one here made a request ~12% slower), so the common case avoids them.
-function lc(s) {
-    return blen(s) == len(s) ? s.toLowerCase() : s.replace(/[A-Z]+/g, m => m.toLowerCase());
-}
-// Rust's str::trim: Unicode White_Space, which has U+0085 but not U+FEFF, unlike JS's trim.
-// Characters are tested only at the ends (usually one each), with JS's own trim, which has U+FEFF and
-// not U+0085.
-function tr(s) {
-    let i = 0, j = len(s);
-    while (i < j && ws(s[i])) i++;
-    while (j > i && ws(s[j - 1])) j--;
-    return s.slice(i, j);
-}
-function ws(c) {
-    return c != '\ufeff' && !(c != '\x85' && c.trim());
-}
-// Strict base64url: URL alphabet, no padding, canonical trailing bits. The decoder skips or accepts
-// anything else (`+/=`, spaces), so only a canonical encoding survives the round trip.
-function b64(s) {
-    const b = bf(s, 'base64url');
-    if (b.toString('base64url') == s) return b;
-}
-// A JSON object as the core accepts it → [object, {top-level member: raw number text}]. Refuses what
-// JSON.parse lets through but serde_json does not: invalid UTF-8, duplicate members (at any depth,
-// compared after unescaping), lone surrogate escapes, nesting deeper than 127, numbers out of f64 range.
-function js(s) {
-    const b = b64(s);
-    if (!b) return;
-    // Valid UTF-8 only: invalid bytes become U+FFFD, which does not encode back to them.
-    const t = b.toString();
-    if (!bf(t).equals(b)) return;
-    let v;
-    try {
-        v = JSON.parse(t);
-    } catch (e) {
-        return;
-    }
-    if (t.includes('\\u') && /\\ud[89a-f]/i.test(t.replace(/\\\\/g, '').replace(/\\ud[89ab]..\\ud[c-f]../gi, ''))) return;
-    const k = t.match(/"(?:[^"\\]|\\.)*"|[^\s"{}\[\]:,]+|[{}\[\]:]/g), st = [], raw = {};
-    // An object: its first token is `{`.
-    if (k[0] != '{') return;
-    // (Character tests, not regexes, in the loop: njs runs a regex test in microseconds.)
-    for (let i = 0; i < k.length; i++) {
-        const x = k[i], o = st[st.length - 1], c = x[0];
-        if (c == '{' || c == '[') {
-            if (st.push(c == '{' ? {} : 0) > 127) return;
-        } else if (c == '}' || c == ']') st.pop();
-        else if (k[i + 1] == ':') {
-            const m = '$' + name(x);
-            if (o[m]) return;
-            o[m] = 1;
-        } else if (c >= '-' && c <= '9') {
-            // A number (no other token of valid JSON starts with `-` to `9`; `:` is after `9`).
-            if (!isFinite(x)) return;
-            if (st.length == 1) raw[name(k[i - 2])] = x;
-        }
-    }
-    return [v, raw];
-}
-// A member name literal, unescaped.
-function name(x) {
-    return x.includes('\\') ? JSON.parse(x) : x.slice(1, -1);
-}
-//#if i64
-// serde_json's as_i64: an integer literal (not -0, no fraction or exponent) within i64.
-function i64(x) {
-    const d = x && /^(0|-?[1-9]\d*)$/.test(x) && x.replace('-', '');
-    return d && (len(d) < 19 || (len(d) == 19 && d <= '922337203685477580' + (x[0] == '-' ? 8 : 7)));
-}
-//#endif
-// HMAC-SHA256 (`a`: the Akamai algorithm) compared in constant time (no timingSafeEqual in CloudFront Functions).
-function mac(k, d, s, a) {
-//#if akamai
-    const h = (a ? crypto.createHmac(__AKAMAI_ALG__, k) : crypto.createHmac('sha256', k)).update(d).digest();
-//#endif
-//#if !akamai
-    const h = crypto.createHmac('sha256', k).update(d).digest();
-//#endif
-    let x = len(h) ^ len(s);
-    for (let i = 0; i < h.length; i++) x |= h[i] ^ s[i];
-    return !x;
-}
-// Is the Origin header `o` (a string, else absent) one of the comma-separated `list` entries (`*`,
-// exact, `scheme://*.host`)? `*` allows any origin, an absent one too.
-function origin(list, o) {
-    // Compared lowercased (ASCII only): `e == o` is the exact match, scheme and host alike; an absent
-    // or empty Origin is a space, which no trimmed entry equals. `a`: where the entry's host starts.
-    o = str(o) && lc(tr(o)) || ' ';
-    return list.split(',').some(e => {
-        e = lc(tr(e));
-        const a = e.indexOf('://') + 3, sf = e.slice(a + 1), l = o.slice(a, -len(sf));
-        // `scheme://*.suffix`: the same `scheme://` first in the Origin, then a non-empty label `l`
-        // (no `/`, `:`, `@`), then `.suffix` at the end.
-        return e == '*' || e == o || (a > 2 && e[a] == '*' && sf[0] == '.' && o.startsWith(e.slice(0, a)) && o.endsWith(sf) && l && !/[\/:@]/.test(l));
-    });
 }

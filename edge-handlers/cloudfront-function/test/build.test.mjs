@@ -16,7 +16,7 @@ import { FULL_FEATURED } from '../tools/sizes.mjs';
 const SECRET = Buffer.alloc(32, 3).toString('base64url');
 const base = () => ({ keys: [{ kid: 'k1', alg: 'HS256', secret: SECRET }] });
 const AK = '00112233445566778899aabbccddeeff', AK2 = 'ffeeddccbbaa99887766554433221100';
-// Every section and source at once: more than fits in 10 KB.
+// Every section and source at once (fits in 10 KB since the helpers are arrow functions).
 const everything = () => ({
   ...base(),
   token: { sources: [{ query: 'token' }, { cookie: 'pg_token' }, { header: 'x-token' }, { bearer: true }, { path_segment: true }] },
@@ -27,6 +27,11 @@ const everything = () => ({
   resolution: { renditions: [{ pattern: '/**/1080p/**', lines: 1080 }] },
   akamai: { keys: [{ kid: 'a', secret_hex: AK }], salt: 's' },
   revocation: { max_age: 900 },
+});
+// Everything, with 16 JWT keys whose 128-character kids are listed in the code: over 10 KB.
+const tooBig = () => ({
+  ...everything(),
+  keys: Array.from({ length: 16 }, (_, i) => ({ kid: `${i}`.padStart(128, 'k'), alg: 'HS256', secret: SECRET })),
 });
 const refused = (cfg, field, pattern) => {
   assert.throws(() => validate(typeof cfg === 'string' ? cfg : JSON.stringify(cfg)), (e) => {
@@ -96,7 +101,7 @@ test('configs CloudFront Functions cannot serve are refused with a pointer to La
     assert.doesNotThrow(() => generate(JSON.stringify({ ...base(), [section]: null })));
   }
   // A combination over 10 KB is refused, naming its features.
-  assert.throws(() => generate(JSON.stringify(everything())), (e) => e instanceof UnsupportedError && /over 10 KB.*akamai.*Lambda@Edge/.test(e.message));
+  assert.throws(() => generate(JSON.stringify(tooBig())), (e) => e instanceof UnsupportedError && /over 10 KB.*akamai.*Lambda@Edge/.test(e.message));
   // An invalid ES384 entry is a config error first, as in the core.
   refused({ keys: [{ kid: 'ivs', alg: 'ES384', secret: SECRET }] }, 'keys[0].secret');
 });
@@ -143,7 +148,8 @@ test('Akamai and binding secrets go to the KeyValueStore, never into the code', 
 test('only the features a config uses are generated', () => {
   const small = generate(JSON.stringify(base()));
   // Function names are mangled in the minified code: sections are looked for in the readable source.
-  for (const absent of ['function P(', 'function B(', 'function C(', 'function X(', 'async function edge(', 'async function rev(', 'function ipt(']) {
+  const SOURCE_SECTIONS = ['const P = ', 'const B = ', 'const C = ', 'const X = ', 'async function edge(', 'async function rev(', 'const ipt = '];
+  for (const absent of SOURCE_SECTIONS) {
     assert.ok(!small.source.includes(absent), `${absent} should be stripped`);
   }
   // (The channel path template is a regex literal in the code: `/^\/channels\/([^/]+)\//`.)
@@ -151,9 +157,9 @@ test('only the features a config uses are generated', () => {
   for (const absent of SECTIONS.concat(['x-playgate-reason'])) {
     assert.ok(!small.code.includes(absent), `${absent} should be stripped`);
   }
-  assert.ok(small.source.includes('function Q('));
+  assert.ok(small.source.includes('const Q = '));
   const full = fullFeatured({ limit: false });
-  for (const present of ['function P(', 'function B(', 'function C(', 'function X(', 'async function edge(', 'async function rev(', 'function ipt(']) {
+  for (const present of SOURCE_SECTIONS) {
     assert.ok(full.source.includes(present), `${present} should be present`);
   }
   for (const present of SECTIONS) assert.ok(full.code.includes(present), `${present} should be present`);
@@ -215,12 +221,15 @@ test('every generated function fits CloudFront limits and runtime 2.0', () => {
     checked++;
   }
   assert.ok(checked >= 40);
-  // The full-featured combination fits (README "Size"); with deny.debug on top it is still over the
-  // limit: refused, naming its features.
+  // The full-featured combination fits (README "Size"), with deny.debug on top too; a config that
+  // lists 16 long kids on top of that is over the limit: refused, naming its features.
   const full = fullFeatured();
   assert.ok(full.bytes <= MAX_FUNCTION_BYTES, `full-featured: ${full.bytes} bytes`);
   assert.deepEqual(checkRuntime20(full.code), []);
-  assert.throws(() => generate(JSON.stringify({ ...FULL_FEATURED, deny: { debug: true } })),
+  const dbg = generate(JSON.stringify({ ...FULL_FEATURED, deny: { debug: true } }));
+  assert.ok(dbg.bytes <= MAX_FUNCTION_BYTES, `full-featured + deny.debug: ${dbg.bytes} bytes`);
+  assert.deepEqual(checkRuntime20(dbg.code), []);
+  assert.throws(() => generate(JSON.stringify(tooBig())),
     (e) => e instanceof UnsupportedError && /over 10 KB.*debug.*revocation/.test(e.message));
 });
 
@@ -249,12 +258,24 @@ test('the runtime check rejects what runtime 2.0 lacks', () => {
     '/a/s.test(x);': 'regex flag',
     'a ||= b;': '`||=`',
     'function* g() {}': 'generators',
+    // njs 0.7: a let/const initializer naming a top-level const declared further down throws.
+    'function g() { const a = [[Q, 1]]; }\nconst Q = (x) => x;': 'above its own top-level declaration',
+    'function g() { let a = 1, b = f(Q); }\nconst Q = 1;': 'above its own top-level declaration',
+    'function g() { let a = Q.b; }\nlet Q = {};': 'above its own top-level declaration',
+    'const A = [B], B = 1;': 'above its own top-level declaration',
   };
   for (const [src, why] of Object.entries(cases)) {
     const problems = checkRuntime20(`import crypto from 'crypto';\nfunction handler(e) { return e.request; }\n${src}`);
     assert.ok(problems.some((p) => p.includes(why)), `${src} → ${JSON.stringify(problems)}`);
   }
   assert.ok(checkRuntime20('function notHandler() {}').some((p) => p.includes('no top-level')));
+  // What njs accepts there: a call, a local of the same name, a function in the initializer, an
+  // assignment, a const declared above.
+  for (const src of ['function g() { const a = Q(1), b = [1].map((x) => Q), c = typeof Q; let d; d = [Q]; return [Q]; }\nconst Q = (x) => x;',
+    'function g(Q) { const a = [Q]; }\nconst Q = 1;', 'function g() { try { f(); } catch (Q) { const a = [Q]; } }\nconst Q = 1;',
+    'const Q = 1;\nfunction g() { const a = [Q]; }']) {
+    assert.deepEqual(checkRuntime20(`function handler(e) { return e.request; }\n${src}`), [], src);
+  }
 });
 
 test('the minified function: the entry point keeps its name, locals are mangled, a source map reads it back', () => {
@@ -262,7 +283,7 @@ test('the minified function: the entry point keeps its name, locals are mangled,
   assert.match(full.code, /^import \w+ from"cloudfront";import crypto from"crypto";/);
   assert.match(full.code, /async function handler\(\w\)\{/);
   // Top-level helpers are renamed; property names the runtime and the store need are not.
-  assert.ok(!/function (norm|glob|canon|secret|origin|mac)\(/.test(full.code));
+  assert.ok(!/function (norm|glob|canon|secret|origin|mac|check|edge|rev)\(|\b(norm|glob|canon|origin|mac)=/.test(full.code));
   for (const name of ['.kvs()', '.get(', 'format:"json"', '.request', '.viewer', '.querystring', '.headers', '.cookies', '.multiValue', '.value',
     'statusCode:', 'statusDescription:', 'createHmac(', 'createHash("sha256")']) {
     assert.ok(full.code.includes(name), `${name} kept`);

@@ -120,7 +120,88 @@ export function checkRuntime20(code) {
   }
   visit(ast, null, []);
   if (!hasHandler) problems.push('1:0 no top-level `function handler(event)`');
+  for (const n of laterTopLevelNames(ast)) bad(n, `${n.name} is named in a let/const initializer above its own top-level declaration (njs 0.7 throws "cannot access variable before initialization")`);
   return problems;
+}
+
+/**
+ * njs 0.7 refuses, at run time, a `let`/`const` initializer that names (other than by calling it; also
+ * `x.y`) a top-level `let`/`const` declared further down the file, even when the code runs after the
+ * module has: `function f() { const a = [Q]; }  const Q = ...` throws. Returns those identifiers,
+ * resolved through the scopes (a local of the same name is not the top-level one); a function inside
+ * the initializer (`const a = xs.map((x) => Q)`) is fine there.
+ */
+function laterTopLevelNames(ast) {
+  const declaredAt = new Map();
+  for (const s of ast.body) {
+    if (s.type === 'VariableDeclaration' && s.kind !== 'var') for (const d of s.declarations) declaredAt.set(d.id.name, d.start);
+  }
+  const found = [];
+  const declsOf = (stmts) => {
+    const names = new Set();
+    for (const s of stmts) {
+      if (s && s.type === 'VariableDeclaration') for (const d of s.declarations) names.add(d.id.name);
+      else if (s && (s.type === 'FunctionDeclaration' || s.type === 'ImportDeclaration')) {
+        if (s.id) names.add(s.id.name);
+        for (const sp of s.specifiers || []) names.add(sp.local.name);
+      }
+    }
+    return names;
+  };
+  const paramNames = (ps) => ps.map((p) => (p.type === 'RestElement' ? p.argument.name : p.name));
+  const resolvesToTop = (name, scopes) => {
+    for (let i = scopes.length - 1; i > 0; i--) if (scopes[i].has(name)) return false;
+    return scopes[0].has(name);
+  };
+  function walk(node, parent, scopes, inInit) {
+    if (!node || typeof node.type !== 'string') return;
+    let sc = scopes;
+    switch (node.type) {
+      case 'Program':
+        sc = [declsOf(node.body)];
+        break;
+      case 'BlockStatement':
+        sc = [...scopes, declsOf(node.body)];
+        break;
+      case 'SwitchStatement':
+        sc = [...scopes, declsOf(node.cases.flatMap((c) => c.consequent))];
+        break;
+      case 'ForStatement':
+      case 'ForInStatement':
+        sc = [...scopes, declsOf([node.init || node.left])];
+        break;
+      case 'CatchClause':
+        sc = [...scopes, new Set(node.param ? [node.param.name] : [])];
+        break;
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+        sc = [...scopes, new Set([...paramNames(node.params), ...(node.type === 'FunctionExpression' && node.id ? [node.id.name] : [])])];
+        break;
+      case 'Identifier': {
+        const named = (parent.type === 'MemberExpression' && parent.property === node && !parent.computed) ||
+          (parent.type === 'Property' && parent.key === node && !parent.computed) ||
+          (parent.type === 'CallExpression' && parent.callee === node) ||
+          (parent.type === 'UnaryExpression' && parent.operator === 'typeof') ||
+          parent.type === 'LabeledStatement' || parent.type === 'BreakStatement' || parent.type === 'ContinueStatement';
+        if (inInit && !named && declaredAt.has(node.name) && declaredAt.get(node.name) > node.start && resolvesToTop(node.name, scopes)) found.push(node);
+        return;
+      }
+      default:
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'loc' || k === 'start' || k === 'end') continue;
+      // Declared names (ids, params) are not references.
+      if ((k === 'id' && /Declarator|Function/.test(node.type)) || (k === 'params' && /Function/.test(node.type)) ||
+        (k === 'param' && node.type === 'CatchClause') || node.type === 'ImportDeclaration') continue;
+      // (A function inside the initializer runs later: njs accepts its references.)
+      const init = (inInit && !/Function/.test(node.type)) || (node.type === 'VariableDeclarator' && k === 'init');
+      if (Array.isArray(v)) v.forEach((c) => walk(c, node, sc, init));
+      else if (v && typeof v.type === 'string') walk(v, node, sc, init);
+    }
+  }
+  walk(ast, null, [], false);
+  return found;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
