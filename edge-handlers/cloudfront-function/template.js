@@ -270,7 +270,7 @@ const mac = (k, d, s, a) => {
     const h = crypto.createHmac('sha256', k).update(d).digest();
 //#endif
     let x = len(h) ^ len(s);
-    for (let i = 0; i < h.length; i++) x |= h[i] ^ s[i];
+    h.forEach((b, i) => x |= b ^ s[i]);
     return !x;
 };
 // Is the Origin header `o` (a string, else absent) one of the comma-separated `list` entries (`*`,
@@ -356,7 +356,7 @@ async function check(q, now, ci) {
     const hp = p[0] + '.' + p[1], ids = kid === undefined ? KIDS : blen(kid) > 128 ? [] : [kid];
     if (kid === undefined && alg != 'HS256') return AM;
     let u = 0, ok = 0, v;
-    for (let i = 0; i < ids.length && !ok; i++) {
+    for (let i = 0; i < len(ids) && !ok; i++) {
         v = await kv('key:' + ids[i], J);
         if (kid !== undefined && v && str(v.alg) && v.alg != alg) return AM;
         // {"alg":"HS256","secret":"<base64url, >= 32 bytes>"}
@@ -490,14 +490,16 @@ async function check(q, now, ci) {
     if (!id || c[CA] != __ARN_HEAD__ + id[1] + __ARN_TAIL__) return CM;
 //#endif
     if (c[AO] !== undefined && (c[SO] === true || /\.(m3u8|mpd)$/.test(uri)) && !origin(c[AO], one(q.headers, 'origin'))) return OM;
-//#if revocation
-    const rv = await rev(c, raw, f, now);
-    if (rv) return rv;
-//#endif
-    // Forward without the token.
+    // Forward without the token (a denial below forwards nothing: the changes do not matter then).
     if (f.n) delete qs[f.n];
     q.uri = uri;
+//#if revocation
+    // (Its promise, not awaited here: handler() awaits it.)
+    return rev(c, raw, f, now);
+//#endif
+//#if !revocation
     return 0;
+//#endif
 }
 
 //#if revocation
@@ -516,7 +518,7 @@ async function rev(c, raw, f, now) {
     if (h === undefined || h.v !== 1 || now - h.created > __REV_MAX_AGE__) return U;
     // digest = SHA-256("pgr1" ‖ seed ‖ kind ‖ payload); the kind byte leads each item. (70677231: "pgr1")
     const w = h.log2_block_bits, pf = bf('70677231' + h.seed, HEX), dg = b => sha([pf].concat(b));
-    for (let i = 0; i < it.length; i++) {
+    for (let i = 0; i < len(it); i++) {
         d = dg(it[i]);
         const bl = d.readUInt32BE(0) % h.blocks;
         x = await kv(h.block_prefix + bl);
