@@ -37,7 +37,7 @@ const CA = 'aws:channel-arn', AO = 'aws:access-control-allow-origin', SO = 'aws:
 const sha = p => p.reduce((h, x) => h.update(x), crypto.createHash('sha256')).digest();
 //#endif
 // Decimal without leading zeros, at most 3 digits.
-const HEX = 'hex', DN = /^(0|[1-9]\d{0,2})$/, MP = '0'.repeat(80) + '1'.repeat(16), CV = 'cloudfront-viewer-country', HDR = { country: CV, region: CV + '-region', ua: 'user-agent', referer: 'referer' };
+const HEX = 'hex', B64U = 'base64url', DN = /^(0|[1-9]\d{0,2})$/, MP = '0'.repeat(80) + '1'.repeat(16), CV = 'cloudfront-viewer-country', HDR = { country: CV, region: CV + '-region', ua: 'user-agent', referer: 'referer' };
 // A binding item name (src/binding.rs Item::parse).
 const item = x => /^(ip(\/(0|[1-9]\d?|1[01]\d|12[0-8]))?|session|country|region|ua|referer|header:[a-z0-9_-]+|query:[!-$'-<>-~]+)$/.test(x);
 // IP text (src/ip.rs) → bit string ('0'/'1', 32 or 128 long), IPv4-mapped IPv6 folded to IPv4 unless
@@ -124,16 +124,16 @@ const gt = (p, t) => wc(cps(p), cps(t), x => x == '*', (x, y) => x == '?' || x =
 // Code points (njs 0.7 has no Array.from; its strings are UTF-8, so the pair branch is V8's).
 const cps = s => s.match(/[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g) || [];
 const wc = (p, s, st, one) => {
-    let i = 0, j = 0, sp = -1, ss = 0;
-    while (j < s.length) {
-        if (i < p.length && st(p[i])) {
+    let i = 0, j = 0, sp = -1, ss = 0, pn = len(p), sn = len(s);
+    while (j < sn) {
+        if (i < pn && st(p[i])) {
             sp = i++;
             ss = j;
-        } else if (i < p.length && one(p[i], s[j])) i++, j++;
+        } else if (i < pn && one(p[i], s[j])) i++, j++;
         else if (sp < 0) return false;
         else i = sp + 1, j = ++ss;
     }
-    while (i < p.length) if (!st(p[i++])) return false;
+    while (i < pn) if (!st(p[i++])) return false;
     return true;
 };
 // An own member's value (never an inherited one such as `constructor`).
@@ -212,8 +212,8 @@ const ws = c => c != '\ufeff' && !(c != '\x85' && c.trim());
 // Strict base64url: URL alphabet, no padding, canonical trailing bits. The decoder skips or accepts
 // anything else (`+/=`, spaces), so only a canonical encoding survives the round trip.
 const b64 = s => {
-    const b = bf(s, 'base64url');
-    if (b.toString('base64url') == s) return b;
+    const b = bf(s, B64U);
+    if (b.toString(B64U) == s) return b;
 };
 // A JSON object as the core accepts it → [object, {top-level member: raw number text}]. Refuses what
 // JSON.parse lets through but serde_json does not: invalid UTF-8, duplicate members (at any depth,
