@@ -54,9 +54,14 @@ mv "$dist/verify/playgate_wasm.js" "$dist/verify/playgate_wasm.mjs"
 wasm-bindgen --target nodejs --out-dir "$dist/verify-node" --no-typescript "$verify_wasm"
 
 log "wasm-opt (binaryen $("$bin/wasm-opt" --version | awk '{print $3}'))"
+# --one-caller-inline-max-function-size: by default wasm-opt inlines every function that has one
+# caller, however big; the config reader became one 41 KB function, which V8's baseline compiler
+# (Liftoff, lazily, on the first `Gate.fromConfig`) took ≈ 5 ms to compile. Capped at 100, no function
+# passes 11 KB: cold start −2.7 ms wall / −3.8 ms CPU (pkg/README.md "Cold start"), check speed and
+# size unchanged.
 for t in node web verify verify-node; do
   f="$dist/$t/playgate_wasm_bg.wasm"
-  "$bin/wasm-opt" -O3 --strip-debug --strip-producers \
+  "$bin/wasm-opt" -O3 --one-caller-inline-max-function-size=100 --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-simd \
     -o "$f.opt" "$f"
   mv "$f.opt" "$f"
