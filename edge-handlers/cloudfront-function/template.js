@@ -219,11 +219,9 @@ const b64 = s => {
 // JSON.parse lets through but serde_json does not: invalid UTF-8, duplicate members (at any depth,
 // compared after unescaping), lone surrogate escapes, nesting deeper than 127, numbers out of f64 range.
 const js = s => {
-    const b = b64(s);
-    if (!b) return;
+    const b = b64(s), t = b && b.toString();
     // Valid UTF-8 only: invalid bytes become U+FFFD, which does not encode back to them.
-    const t = b.toString();
-    if (!bf(t).equals(b)) return;
+    if (!b || !bf(t).equals(b)) return;
     let v;
     try {
         v = JSON.parse(t);
@@ -343,10 +341,8 @@ async function check(q, now, ci) {
     } else {
 //#endif
     // (An empty part is not a JSON object: js() refuses it.)
-    const p = t.split('.');
-    if (len(p) != 3) return MAL;
-    const h = js(p[0]), pl = js(p[1]), sig = b64(p[2]);
-    if (!h || !pl || !sig) return MAL;
+    const p = t.split('.'), h = len(p) == 3 && js(p[0]), pl = h && js(p[1]), sig = pl && b64(p[2]);
+    if (!sig) return MAL;
     const hd = h[0], alg = hd.alg, kid = hd.kid;
     if (!str(alg) || (kid !== undefined && !str(kid))) return MAL;
     if ('jwk jku x5u x5c crit'.split(' ').some(m => m in hd) || ('cty' in hd && !(str(hd.cty) && lc(hd.cty) == 'json'))) return FH;
