@@ -359,8 +359,7 @@ async function check(q, now, ci) {
         v = v && v.alg == 'HS256' && str(v.secret) && b64(v.secret);
         if (v && len(v) >= 32) u++, ok = mac(v, hp, sig);
     }
-    if (!u) return UK;
-    if (!ok) return BS;
+    if (!ok) return u ? BS : UK;
     c = pl[0], raw = pl[1];
 //#endif
 //#if !jwt
@@ -438,8 +437,7 @@ async function check(q, now, ci) {
     }
     if (ai) {
         const w = ip(ai);
-        if (!w) return INV;
-        if (va != w) return BM;
+        if (!w || va != w) return w ? BM : INV;
     }
 //#if !bind_digest
     // No binding key configured: a digest claim fails closed.
