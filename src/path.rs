@@ -97,6 +97,31 @@ pub fn canonical_escapes(s: &str) -> Result<String, PathError> {
     String::from_utf8(out).map_err(|_| PathError::BadEscape)
 }
 
+/// Whether `raw` is already its own normal form, decided without allocating: ASCII without `%`,
+/// backslash or control characters, and no empty, `.` or `..` segment except an empty last one (a
+/// trailing `/`). That is every segment request a player makes, so the gate normalises (and
+/// allocates) only for the rest. Never `true` for a path that [`normalize`] would change or refuse;
+/// it may be `false` for one that is normal (which is then normalised to itself).
+pub(crate) fn is_normal(raw: &str) -> bool {
+    let Some(body) = raw.strip_prefix('/') else {
+        return false;
+    };
+    if !raw
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'%' && b != b'\\')
+    {
+        return false;
+    }
+    let mut segments = body.split('/').peekable();
+    while let Some(s) = segments.next() {
+        let last = segments.peek().is_none();
+        if s == "." || s == ".." || (s.is_empty() && !last) {
+            return false;
+        }
+    }
+    true
+}
+
 /// The normal form of a raw request path (see the module docs).
 pub fn normalize(raw: &str) -> Result<String, PathError> {
     if !raw.starts_with('/') {
@@ -197,10 +222,9 @@ impl Glob {
         let Some(body) = path.strip_prefix('/') else {
             return false;
         };
-        let parts: Vec<&str> = body.split('/').collect();
         wildcard(
             &self.segs,
-            &parts,
+            body.split('/'),
             |p| matches!(p, Seg::Any),
             |p, s| match p {
                 Seg::Any => true,
@@ -216,51 +240,57 @@ fn glob_text(pattern: &str, text: &str) -> bool {
     if pattern.is_ascii() && text.is_ascii() {
         return wildcard(
             pattern.as_bytes(),
-            text.as_bytes(),
+            text.bytes(),
             |c| *c == b'*',
-            |p, c| *p == b'?' || p == c,
+            |p, c| *p == b'?' || *p == c,
         );
     }
     let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    wildcard(&p, &t, |c| *c == '*', |p, c| *p == '?' || p == c)
+    wildcard(&p, text.chars(), |c| *c == '*', |p, c| *p == '?' || *p == c)
 }
 
 /// The classic linear-backtracking wildcard match over any element type: `is_star(p)` elements
 /// match any run (possibly empty) of input elements, every other pattern element matches exactly
 /// one input element when `one(p, s)` holds. Never exponential: O(|p|·|s|) in the worst case.
-fn wildcard<P, S>(
+/// The input is an iterator (path segments, bytes, chars) whose clones mark positions to come back
+/// to, so nothing is collected.
+fn wildcard<P, I: Iterator + Clone>(
     pat: &[P],
-    input: &[S],
+    input: I,
     is_star: impl Fn(&P) -> bool,
-    one: impl Fn(&P, &S) -> bool,
+    one: impl Fn(&P, I::Item) -> bool,
 ) -> bool {
-    let (mut pi, mut si) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while let Some(s) = input.get(si) {
+    let mut pi = 0usize;
+    let mut rest = input;
+    // The last star's pattern index, and the input from where its run would end next.
+    let mut star: Option<(usize, I)> = None;
+    loop {
+        let mut after = rest.clone();
+        let Some(s) = after.next() else { break };
         match pat.get(pi) {
             Some(p) if is_star(p) => {
-                star = Some((pi, si));
+                star = Some((pi, rest.clone()));
                 pi += 1;
                 continue;
             }
             Some(p) if one(p, s) => {
                 pi += 1;
-                si += 1;
+                rest = after;
                 continue;
             }
             _ => {}
         }
-        match star {
-            Some((sp, ss)) => {
-                pi = sp + 1;
-                si = ss + 1;
-                star = Some((sp, ss + 1));
+        match &mut star {
+            Some((sp, resume)) => {
+                // The star takes one more element.
+                resume.next();
+                pi = *sp + 1;
+                rest = resume.clone();
             }
             None => return false,
         }
     }
-    pat.get(pi..).is_some_and(|rest| rest.iter().all(is_star))
+    pat.get(pi..).is_some_and(|tail| tail.iter().all(is_star))
 }
 
 /// Akamai Auth Token 2.0 ACL matching: `acl` holds one or more patterns separated by `!`; any may
@@ -500,6 +530,24 @@ mod tests {
                 prop_assert!(!n.contains('\\') && !n.contains('\0'));
                 prop_assert!(!n.to_ascii_lowercase().contains("%2f"));
                 prop_assert!(!n.to_ascii_lowercase().contains("%2e"));
+            }
+        }
+
+        #[test]
+        fn is_normal_only_for_paths_normalize_keeps(raw in raw_path()) {
+            if is_normal(&raw) {
+                prop_assert_eq!(normalize(&raw), Ok(raw.clone()));
+            }
+            // And it knows every normal path without escapes or non-ASCII text.
+            if normalize(&raw).as_ref() == Ok(&raw) && raw.is_ascii() && !raw.contains('%') {
+                prop_assert!(is_normal(&raw), "{}", raw);
+            }
+        }
+
+        #[test]
+        fn is_normal_agrees_on_any_text(raw in "/?[ -~\\x00\\x7f]{0,24}") {
+            if is_normal(&raw) {
+                prop_assert_eq!(normalize(&raw), Ok(raw.clone()));
             }
         }
 

@@ -9,9 +9,10 @@ use crate::claims::VerifiedClaims;
 use crate::config::{field, ConfigError, Secret};
 use crate::ip;
 use crate::jwt::b64u_decode;
-use crate::path::{akamai_acl_matches, normalize, Glob};
+use crate::path::{akamai_acl_matches, is_normal, normalize, Glob};
 use crate::request::{percent_decode, Lookup};
 use crate::{Reason, Request};
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -359,8 +360,16 @@ impl Policy {
         if self.exempt.is_empty() {
             return Ok(None);
         }
-        let path = normalize(req.uri).map_err(|_| Reason::BadRequest)?;
-        Ok(self.exempt.iter().any(|g| g.matches(&path)).then_some(path))
+        let path = if is_normal(req.uri) {
+            Cow::Borrowed(req.uri)
+        } else {
+            Cow::Owned(normalize(req.uri).map_err(|_| Reason::BadRequest)?)
+        };
+        Ok(self
+            .exempt
+            .iter()
+            .any(|g| g.matches(&path))
+            .then(|| path.into_owned()))
     }
 
     /// Verifies an Akamai token: HMAC (URL tokens over the raw request path), then time.
@@ -453,7 +462,9 @@ impl Policy {
         uri: &mut String,
     ) -> Result<(), Reason> {
         let scoped = !matches!(scope.paths, PathScope::None);
-        if self.normalise_always || scoped || akamai.is_some() {
+        // A path that is its own normal form (every segment request a player makes) is kept as it
+        // is: normalising it would only copy it.
+        if (self.normalise_always || scoped || akamai.is_some()) && !is_normal(uri) {
             *uri = normalize(uri).map_err(|_| Reason::BadRequest)?;
         }
         if self.paths_required && !scoped && akamai.is_none() {
