@@ -103,23 +103,29 @@ pub fn canonical_escapes(s: &str) -> Result<String, PathError> {
 /// allocates) only for the rest. Never `true` for a path that [`normalize`] would change or refuse;
 /// it may be `false` for one that is normal (which is then normalised to itself).
 pub(crate) fn is_normal(raw: &str) -> bool {
-    let Some(body) = raw.strip_prefix('/') else {
-        return false;
-    };
-    if !raw
-        .bytes()
-        .all(|b| (0x20..0x7f).contains(&b) && b != b'%' && b != b'\\')
-    {
+    let mut bytes = raw.bytes();
+    if bytes.next() != Some(b'/') {
         return false;
     }
-    let mut segments = body.split('/').peekable();
-    while let Some(s) = segments.next() {
-        let last = segments.peek().is_none();
-        if s == "." || s == ".." || (s.is_empty() && !last) {
+    // The current segment's length, and how many of its bytes are dots.
+    let (mut len, mut dots) = (0usize, 0usize);
+    for c in bytes {
+        if !(0x20..0x7f).contains(&c) || c == b'%' || c == b'\\' {
             return false;
         }
+        if c == b'/' {
+            // An empty, `.` or `..` segment before this `/`.
+            if len == dots && dots <= 2 {
+                return false;
+            }
+            (len, dots) = (0, 0);
+        } else {
+            len += 1;
+            dots += usize::from(c == b'.');
+        }
     }
-    true
+    // The last segment may be empty (a trailing `/`), but not `.` or `..`.
+    len == 0 || len != dots || dots > 2
 }
 
 /// The normal form of a raw request path (see the module docs).
@@ -245,8 +251,11 @@ fn glob_text(pattern: &str, text: &str) -> bool {
             |p, c| *p == b'?' || *p == c,
         );
     }
+    // Text outside ASCII (rare in paths): by characters, collected (so only the byte and
+    // segment matchers are iterator-driven; `Chars` made a much larger copy of the matcher).
     let p: Vec<char> = pattern.chars().collect();
-    wildcard(&p, text.chars(), |c| *c == '*', |p, c| *p == '?' || *p == c)
+    let t: Vec<char> = text.chars().collect();
+    wildcard(&p, t.iter(), |c| *c == '*', |p, c| *p == '?' || p == c)
 }
 
 /// The classic linear-backtracking wildcard match over any element type: `is_star(p)` elements
