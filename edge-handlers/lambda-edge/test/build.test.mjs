@@ -53,16 +53,30 @@ const ev = (qs) => ({ Records: [{ cf: { config: {}, request: { clientIp: '1.2.3.
 });
 
 test('cold start of the bundled function: require index.js (instantiate + bundled config load)', () => {
-  const probe = `
+  // A script file, as the Lambda runtime loads a handler (`node -e` preloads built-ins such as
+  // node:crypto, which a script pays for itself); wall time and CPU time (all threads: the stable
+  // figure on a busy machine), as pkg/test/budgets.test.mjs measures the npm entries.
+  const script = join(dir, 'cold-start.cjs');
+  writeFileSync(script, `
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 require(${JSON.stringify(join(dir, 'fn', 'index.js'))});
-process.stdout.write(String(performance.now() - t0));`;
-  const runs = [];
-  for (let i = 0; i < 7; i++) runs.push(Number(execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })));
-  runs.sort((a, b) => a - b);
-  writeBudgets('lambda-edge', { lambda_cold_start_ms: Math.round(runs[3] * 10) / 10 });
-  console.log(`lambda cold start ms: median ${runs[3].toFixed(1)}`);
-  assert.ok(runs[3] < 1000);
+const c = process.cpuUsage(c0);
+process.stdout.write(JSON.stringify([performance.now() - t0, (c.user + c.system) / 1000]));`);
+  const wall = [];
+  const cpu = [];
+  for (let i = 0; i < 7; i++) {
+    const [w, c] = JSON.parse(execFileSync(process.execPath, [script], { encoding: 'utf8' }));
+    wall.push(w);
+    cpu.push(c);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[3];
+  writeBudgets('lambda-edge', {
+    lambda_cold_start_ms: Math.round(median(wall) * 10) / 10,
+    lambda_cold_start_cpu_ms: Math.round(median(cpu) * 10) / 10,
+  });
+  console.log(`lambda cold start ms: wall median ${median(wall).toFixed(1)}, CPU median ${median(cpu).toFixed(1)}`);
+  assert.ok(median(wall) < 1000);
 });
 
 test('an invalid config fails the build with the field named', () => {
