@@ -1,11 +1,13 @@
 // Node benchmark: playgate's Gate.check (the npm package: request object → wasm → decision, including
 // token location, header/claims checks and token removal) against fast-jwt, jose and jsonwebtoken
-// verifying the same HS256 and ES384 tokens, in the same process and run. Prints ops/s and the ratio
+// verifying the same HS256 and ES384 tokens, and aws-jwt-verify (ES384 only: it verifies asymmetric
+// signatures) through a local JWKS, in the same process and run. Prints ops/s and the ratio
 // of each peer to playgate.  Usage: node bench.mjs [seconds per subject, default 2]
 import { generateKeyPairSync, createSecretKey, randomBytes, createHmac, timingSafeEqual, verify as cryptoVerify } from 'node:crypto';
 import { createVerifier } from 'fast-jwt';
 import * as jose from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
+import { JwtVerifier } from 'aws-jwt-verify';
 import { createRequire } from 'node:module';
 import * as playgate from 'playgate';
 
@@ -24,7 +26,9 @@ const ec = generateKeyPairSync('ec', { namedCurve: 'P-384' });
 const esPem = ec.publicKey.export({ type: 'spki', format: 'pem' });
 const esKey = { kid: 'ivs-1', alg: 'ES384', private_key: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }) };
 
-const tokens = { HS256: mint(hsKey, claims), ES384: mint(esKey, claims, { includeKid: false }) };
+// The ES384 token carries its `kid` (IVS's own tokens do not): aws-jwt-verify picks the JWK by `kid`
+// only, and every subject verifies the same token.
+const tokens = { HS256: mint(hsKey, claims), ES384: mint(esKey, claims) };
 const config = {
   keys: [{ kid: 'hs1', alg: 'HS256', secret: hsKey.secret }, { kid: 'ivs-1', alg: 'ES384', public_key: esPem }],
 };
@@ -46,6 +50,10 @@ const beforeGates = before && {
   cachedGate: before.Gate.fromConfig(config, { cacheSize: 1024 }),
 };
 const joseKeys = { HS256: createSecretKey(secret), ES384: ec.publicKey };
+// aws-jwt-verify with the JWKS handed to it (`cacheJwks`: nothing is fetched) and `verifySync`; it
+// checks the signature and `exp` (issuer and audience checks off: the IVS-style claims have neither).
+const awsVerifier = JwtVerifier.create({ issuer: null, audience: null, jwksUri: 'https://issuer.example/.well-known/jwks.json' });
+awsVerifier.cacheJwks({ keys: [{ ...ec.publicKey.export({ format: 'jwk' }), kid: 'ivs-1', alg: 'ES384', use: 'sig' }] });
 const nodeKeys = { HS256: secret, ES384: esPem };
 
 // The minimal verifier a user could write with node:crypto alone: split, check the header's alg,
@@ -100,6 +108,7 @@ function subjects(alg) {
     // KeyObjects: given a Buffer or PEM string, jsonwebtoken re-imports the key on every call (~350 µs).
     ['jsonwebtoken', () => jsonwebtoken.verify(token, joseKeys[alg], { algorithms: [alg] })],
     ['jose (async)', () => jose.jwtVerify(token, joseKeys[alg], { algorithms: [alg] }), true],
+    ...(alg === 'ES384' ? [['aws-jwt-verify (local JWKS)', () => awsVerifier.verifySync(token)]] : []),
     ['node:crypto (hand-written)', () => handWritten(alg, token)],
   ];
 }
