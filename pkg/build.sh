@@ -68,8 +68,11 @@ for t in node web verify verify-node; do
 done
 
 log "JS entries and types"
-"$bin/esbuild" --log-level=warning --format=cjs --platform=neutral pkg/js/api.js --outfile="$dist/node/api.cjs"
-"$bin/esbuild" --log-level=warning --format=esm --platform=neutral pkg/js/api.js --outfile="$dist/web/api.mjs"
+# Whitespace and syntax minified, names kept (stack traces still name the functions): the API module
+# is parsed on every cold start, and 24 → 16 KB took ≈ 1 ms off it (pkg/README.md "Cold start").
+minify="--minify-whitespace --minify-syntax"
+"$bin/esbuild" --log-level=warning $minify --format=cjs --platform=neutral pkg/js/api.js --outfile="$dist/node/api.cjs"
+"$bin/esbuild" --log-level=warning $minify --format=esm --platform=neutral pkg/js/api.js --outfile="$dist/web/api.mjs"
 cp pkg/js/node.cjs "$dist/node/index.cjs"
 cp pkg/js/node.mjs "$dist/node/index.mjs"
 cp pkg/js/web.mjs "$dist/web/index.mjs"
