@@ -13,6 +13,7 @@
 //!
 //! What is checked is what is forwarded: the gate forwards the normal form whenever a path policy ran.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -99,8 +100,7 @@ pub fn canonical_escapes(s: &str) -> Result<String, PathError> {
 
 /// Whether `raw` is already its own normal form, decided without allocating: ASCII without `%`,
 /// backslash or control characters, and no empty, `.` or `..` segment except an empty last one (a
-/// trailing `/`). That is every segment request a player makes, so the gate normalises (and
-/// allocates) only for the rest. Never `true` for a path that [`normalize`] would change or refuse;
+/// trailing `/`). Never `true` for a path that [`normalize`] would change or refuse;
 /// it may be `false` for one that is normal (which is then normalised to itself).
 pub(crate) fn is_normal(raw: &str) -> bool {
     let mut bytes = raw.bytes();
@@ -126,6 +126,16 @@ pub(crate) fn is_normal(raw: &str) -> bool {
     }
     // The last segment may be empty (a trailing `/`), but not `.` or `..`.
     len == 0 || len != dots || dots > 2
+}
+
+/// [`normalize`], borrowing `raw` when it is already its own normal form ([`is_normal`]: every
+/// segment request a player makes), so the per-request callers copy nothing then.
+pub(crate) fn normal_form(raw: &str) -> Result<Cow<'_, str>, PathError> {
+    if is_normal(raw) {
+        Ok(Cow::Borrowed(raw))
+    } else {
+        normalize(raw).map(Cow::Owned)
+    }
 }
 
 /// The normal form of a raw request path (see the module docs).
@@ -550,6 +560,15 @@ mod tests {
             // And it knows every normal path without escapes or non-ASCII text.
             if normalize(&raw).as_ref() == Ok(&raw) && raw.is_ascii() && !raw.contains('%') {
                 prop_assert!(is_normal(&raw), "{}", raw);
+            }
+        }
+
+        #[test]
+        fn normal_form_borrows_exactly_the_normal_paths(raw in raw_path()) {
+            match super::normal_form(&raw) {
+                Ok(Cow::Borrowed(b)) => prop_assert!(is_normal(&raw) && b == raw),
+                Ok(Cow::Owned(o)) => prop_assert_eq!(normalize(&raw), Ok(o)),
+                Err(e) => prop_assert_eq!(normalize(&raw), Err(e)),
             }
         }
 

@@ -9,7 +9,7 @@ use crate::claims::VerifiedClaims;
 use crate::config::{field, ConfigError, Secret};
 use crate::ip;
 use crate::jwt::b64u_decode;
-use crate::path::{akamai_acl_matches, is_normal, normalize, Glob};
+use crate::path::{akamai_acl_matches, normal_form, Glob};
 use crate::request::{percent_decode, Lookup};
 use crate::{Reason, Request};
 use alloc::borrow::Cow;
@@ -360,11 +360,7 @@ impl Policy {
         if self.exempt.is_empty() {
             return Ok(None);
         }
-        let path = if is_normal(req.uri) {
-            Cow::Borrowed(req.uri)
-        } else {
-            Cow::Owned(normalize(req.uri).map_err(|_| Reason::BadRequest)?)
-        };
+        let path = normal_form(req.uri).map_err(|_| Reason::BadRequest)?;
         Ok(self
             .exempt
             .iter()
@@ -462,10 +458,10 @@ impl Policy {
         uri: &mut String,
     ) -> Result<(), Reason> {
         let scoped = !matches!(scope.paths, PathScope::None);
-        // A path that is its own normal form (every segment request a player makes) is kept as it
-        // is: normalising it would only copy it.
-        if (self.normalise_always || scoped || akamai.is_some()) && !is_normal(uri) {
-            *uri = normalize(uri).map_err(|_| Reason::BadRequest)?;
+        if self.normalise_always || scoped || akamai.is_some() {
+            if let Cow::Owned(n) = normal_form(uri).map_err(|_| Reason::BadRequest)? {
+                *uri = n;
+            }
         }
         if self.paths_required && !scoped && akamai.is_none() {
             return Err(Reason::MissingClaim);
@@ -494,25 +490,25 @@ impl Policy {
         Ok(())
     }
 
-    fn check_binding(
+    fn check_binding<'s>(
         &self,
         claims: &VerifiedClaims,
-        scope: &Scope,
+        scope: &'s Scope,
         akamai_ip: Option<&str>,
         req: &Request<'_>,
     ) -> Result<(), Reason> {
         let plain = &scope.ip;
-        // The digest's items, parsed again from their cached names (valid by construction).
         let digest = match &scope.digest {
             DigestScope::None => None,
             DigestScope::Invalid => return Err(Reason::InvalidClaim),
-            DigestScope::Bound { names, tag } => Some((
-                names
-                    .iter()
-                    .filter_map(|n| Item::parse(n).map(|i| (n.as_str(), i)))
-                    .collect::<Vec<_>>(),
-                tag,
-            )),
+            DigestScope::Bound { names, tag } => Some((names, tag)),
+        };
+        // The digest's items from their cached names (valid by construction: `Item::parse` is a
+        // match on the name, no allocation).
+        let items = |names: &'s Arc<[String]>| {
+            names
+                .iter()
+                .filter_map(|n| Item::parse(n).map(|i| (n.as_str(), i)))
         };
         // Requirements first: a token that does not bind what the policy demands is incomplete.
         for r in &self.bind_required {
@@ -520,13 +516,11 @@ impl Policy {
                 Required::Ip => {
                     !matches!(plain, IpScope::None)
                         || akamai_ip.is_some()
-                        || digest
-                            .as_ref()
-                            .is_some_and(|(items, _)| items.iter().any(|(_, i)| i.is_ip()))
+                        || digest.is_some_and(|(names, _)| items(names).any(|(_, i)| i.is_ip()))
                 }
-                Required::Item(name) => digest
-                    .as_ref()
-                    .is_some_and(|(items, _)| items.iter().any(|(n, _)| n == name)),
+                Required::Item(name) => {
+                    digest.is_some_and(|(names, _)| names.iter().any(|n| n == name))
+                }
             };
             if !bound {
                 return Err(Reason::MissingClaim);
@@ -549,14 +543,14 @@ impl Policy {
                 return Err(Reason::BindingMismatch);
             }
         }
-        if let Some((items, tag)) = digest {
+        if let Some((names, tag)) = digest {
             // Fail closed: a token asking to be bound is never accepted unbound.
             if self.bind_keys.0.is_empty() {
                 return Err(Reason::BindingMismatch);
             }
-            let mut values: Vec<(&str, String)> = Vec::with_capacity(items.len());
-            for (name, item) in &items {
-                values.push((name, self.value(*item, claims, req)?));
+            let mut values: Vec<(&str, String)> = Vec::with_capacity(names.len());
+            for (name, item) in items(names) {
+                values.push((name, self.value(item, claims, req)?));
             }
             let msg = binding::message(values.iter().map(|(n, v)| (*n, v.as_str())))
                 .ok_or(Reason::BindingMismatch)?;
